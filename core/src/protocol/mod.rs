@@ -1,0 +1,24 @@
+//! The MQTT Banking wire protocol, documented for humans in `docs/protocol.md`.
+//!
+//! Everything here is pure: no I/O, no clocks. Untrusted bytes enter through
+//! [`parse_transfer_request`] and [`parse_history_request`], which never panic and
+//! say precisely what was wrong.
+
+mod account;
+mod amount;
+mod messages;
+mod reason;
+mod request;
+pub mod topics;
+
+pub use account::AccountId;
+pub use amount::{Amount, AmountError};
+pub use messages::{
+    BalanceUpdate, Direction, Entry, HistoryEntry, HistoryRequest, HistoryResult, Online,
+    TransferResult,
+};
+pub use reason::Reason;
+pub use request::{
+    BadRequest, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX, MEMO_CHARS_MAX, PAYLOAD_BYTES_MAX,
+    TransferRequest, parse_history_request, parse_transfer_request,
+};

@@ -1,0 +1,149 @@
+//! Topic names. Every topic embeds the account it concerns, which is what lets
+//! the broker's ACL keep one account's devices out of another account's money.
+
+use super::AccountId;
+
+pub const TRANSFER_REQUEST_ALL: &str = "bank/transfer/request/+";
+pub const HISTORY_REQUEST_ALL: &str = "bank/history/request/+";
+pub const LEDGER_STATUS: &str = "bank/ledger/status";
+
+pub fn transfer_request(account: AccountId) -> String {
+    format!("bank/transfer/request/{account}")
+}
+
+pub fn transfer_result(account: AccountId) -> String {
+    format!("bank/transfer/result/{account}")
+}
+
+pub fn balance_update(account: AccountId) -> String {
+    format!("bank/balanceUpdate/{account}")
+}
+
+pub fn history_request(account: AccountId) -> String {
+    format!("bank/history/request/{account}")
+}
+
+pub fn history_result(account: AccountId) -> String {
+    format!("bank/history/result/{account}")
+}
+
+pub fn presence(account: AccountId, device: &str) -> String {
+    format!("bank/presence/{account}/{device}")
+}
+
+/// Filter matching the presence of every device of one account.
+pub fn presence_all(account: AccountId) -> String {
+    format!("bank/presence/{account}/+")
+}
+
+/// A topic the ledger receives, decoded. Anything else is `None`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inbound {
+    TransferRequest(AccountId),
+    HistoryRequest(AccountId),
+}
+
+impl Inbound {
+    pub fn parse(topic: &str) -> Option<Inbound> {
+        if let Some(account) = topic.strip_prefix("bank/transfer/request/") {
+            return AccountId::parse(account).map(Inbound::TransferRequest);
+        }
+        if let Some(account) = topic.strip_prefix("bank/history/request/") {
+            return AccountId::parse(account).map(Inbound::HistoryRequest);
+        }
+        None
+    }
+}
+
+/// Whether every topic matched by `filter` is also matched by `allowed`
+/// (both MQTT topic filters). This is how a subscription is checked against an ACL
+/// rule: `bank/presence/00001/+` lies within itself, `#` lies within nothing narrower.
+pub fn filter_within(filter: &str, allowed: &str) -> bool {
+    let mut filter_levels = filter.split('/');
+    let mut allowed_levels = allowed.split('/');
+    loop {
+        match (filter_levels.next(), allowed_levels.next()) {
+            // `#` covers every level below, and the parent level too (MQTT 3.1.1 §4.7.1.2).
+            (_, Some("#")) => return true,
+            (None, None) => return true,
+            (Some("#"), _) => return false,
+            (Some(_), Some("+")) => continue,
+            (Some(level), Some(rule)) if level == rule && level != "+" => continue,
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_and_parses_topics() {
+        let account = AccountId::parse("00001").unwrap();
+        assert_eq!(transfer_request(account), "bank/transfer/request/00001");
+        assert_eq!(balance_update(account), "bank/balanceUpdate/00001");
+        assert_eq!(presence(account, "phone"), "bank/presence/00001/phone");
+        assert_eq!(
+            Inbound::parse("bank/transfer/request/00001"),
+            Some(Inbound::TransferRequest(account))
+        );
+        assert_eq!(
+            Inbound::parse("bank/history/request/00001"),
+            Some(Inbound::HistoryRequest(account))
+        );
+        assert_eq!(Inbound::parse("bank/transfer/request/1"), None);
+        assert_eq!(Inbound::parse("bank/transfer/request/00001/x"), None);
+        assert_eq!(Inbound::parse("bank/balanceUpdate/00001"), None);
+    }
+
+    #[test]
+    fn filter_within_is_a_subset_test() {
+        assert!(filter_within(
+            "bank/balanceUpdate/00001",
+            "bank/balanceUpdate/00001"
+        ));
+        assert!(filter_within(
+            "bank/presence/00001/+",
+            "bank/presence/00001/+"
+        ));
+        assert!(filter_within(
+            "bank/presence/00001/phone",
+            "bank/presence/00001/+"
+        ));
+        assert!(filter_within("bank/balanceUpdate/+", "bank/#"));
+        assert!(filter_within("bank/#", "bank/#"));
+        assert!(
+            filter_within("bank", "bank/#"),
+            "`bank/#` also matches the parent level"
+        );
+
+        assert!(!filter_within("#", "bank/#"));
+        assert!(!filter_within(
+            "bank/balanceUpdate/+",
+            "bank/balanceUpdate/00001"
+        ));
+        assert!(!filter_within(
+            "bank/balanceUpdate/#",
+            "bank/balanceUpdate/00001"
+        ));
+        assert!(!filter_within(
+            "bank/presence/00001/#",
+            "bank/presence/00001/+"
+        ));
+        assert!(!filter_within("bank/presence/+/+", "bank/presence/00001/+"));
+        assert!(!filter_within(
+            "bank/presence/00001/a/b",
+            "bank/presence/00001/+"
+        ));
+        assert!(!filter_within(
+            "bank/balanceUpdate/00002",
+            "bank/balanceUpdate/00001"
+        ));
+        assert!(!filter_within(
+            "bank/balanceUpdate",
+            "bank/balanceUpdate/00001"
+        ));
+        assert!(!filter_within("$SYS/#", "bank/#"));
+    }
+}
