@@ -1,0 +1,11 @@
+//! The ledger: a pure engine ([`engine`]) over a store trait ([`store`]), with SQLite
+//! as the durable adapter ([`sqlite`]). Nothing in here knows about MQTT.
+
+pub mod engine;
+mod fingerprint;
+pub mod sqlite;
+pub mod store;
+
+pub use engine::{apply, Applied};
+pub use sqlite::SqliteStore;
+pub use store::{AccountState, Batch, LedgerRead, StoreError};
