@@ -11,6 +11,8 @@ mod reason;
 mod request;
 pub mod topics;
 
+pub use topics::filter_within;
+
 pub use account::AccountId;
 pub use amount::{Amount, AmountError};
 pub use messages::{

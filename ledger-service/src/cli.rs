@@ -1,0 +1,52 @@
+//! Command-line flags. Every flag has an environment-variable twin.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "ledger-service", version, about = "MQTT Banking ledger: an embedded MQTT broker and a durable double-entry ledger.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read a password from standard input and print its hash for a --config file.
+    HashPassword,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Address of the embedded broker's plain MQTT listener.
+    #[arg(long, env = "LEDGER_MQTT_LISTEN", default_value = "0.0.0.0:1883", conflicts_with = "broker")]
+    pub mqtt_listen: SocketAddr,
+
+    /// Address of the embedded broker's TLS listener (needs --tls-cert and --tls-key).
+    #[arg(long, env = "LEDGER_MQTTS_LISTEN", requires_all = ["tls_cert", "tls_key"], conflicts_with = "broker")]
+    pub mqtts_listen: Option<SocketAddr>,
+
+    /// PEM certificate chain for the TLS listener.
+    #[arg(long, env = "LEDGER_TLS_CERT", requires = "mqtts_listen")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for the TLS listener.
+    #[arg(long, env = "LEDGER_TLS_KEY", requires = "mqtts_listen")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Directory of the ledger's SQLite file; created if missing.
+    #[arg(long, env = "LEDGER_DATA_DIR", default_value = "./ledger-data")]
+    pub data_dir: PathBuf,
+
+    /// TOML file of accounts and password hashes (default: the built-in demo accounts).
+    #[arg(long, env = "LEDGER_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Use this external broker instead of the embedded one, e.g. mqtt://ledger:PASSWORD@127.0.0.1:1883.
+    #[arg(long, env = "LEDGER_BROKER")]
+    pub broker: Option<String>,
+}

@@ -1,0 +1,155 @@
+//! The group-commit loop. Requests that arrive together are applied and committed in
+//! one SQLite transaction; only then are results and balances published and the
+//! requests acknowledged, so nothing anyone sees can be lost by a crash.
+
+use std::time::{Instant, SystemTime};
+
+use bank_core::protocol::{
+    parse_history_request, topics, topics::Inbound, AccountId, BalanceUpdate, HistoryResult, Online,
+};
+use rumqttc::{AsyncClient, Publish, QoS};
+use tokio::sync::{mpsc, watch};
+
+use super::ServiceError;
+use crate::ledger::engine::{self, Applied, Submission};
+use crate::ledger::{SqliteStore, StoreError};
+
+/// Upper bound on requests per transaction.
+pub const BATCH_MAX_DEFAULT: usize = 256;
+
+pub struct Worker {
+    pub client: AsyncClient,
+    /// `None` only while a batch is being committed on the blocking pool.
+    pub store: Option<SqliteStore>,
+    pub requests: mpsc::Receiver<Publish>,
+    /// Bumped by the connection on every CONNACK.
+    pub connections: watch::Receiver<u64>,
+    pub batch_max: usize,
+}
+
+/// Everything a batch produced, ready to publish.
+struct Committed {
+    applied: Applied,
+    pages: Vec<(AccountId, HistoryResult)>,
+}
+
+impl Worker {
+    /// Runs until `shutdown` fires or the connection stops; the batch in hand is always finished.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> Result<(), ServiceError> {
+        let mut publishes = Vec::with_capacity(self.batch_max);
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => return Ok(()),
+                changed = self.connections.changed() => match changed {
+                    Ok(()) => self.announce().await?,
+                    Err(_) => return Ok(()),
+                },
+                received = self.requests.recv_many(&mut publishes, self.batch_max) => {
+                    if received == 0 {
+                        return Ok(());
+                    }
+                    self.process(&publishes).await?;
+                    publishes.clear();
+                }
+            }
+        }
+    }
+
+    /// After every (re)connect: subscribe, say the ledger is online, and republish every
+    /// balance, since a restarted broker may have lost its retained messages.
+    async fn announce(&mut self) -> Result<(), ServiceError> {
+        self.client
+            .subscribe_many([
+                rumqttc::SubscribeFilter::new(topics::TRANSFER_REQUEST_ALL.into(), QoS::AtLeastOnce),
+                rumqttc::SubscribeFilter::new(topics::HISTORY_REQUEST_ALL.into(), QoS::AtLeastOnce),
+            ])
+            .await?;
+        self.client.publish(topics::LEDGER_STATUS, QoS::AtLeastOnce, true, Online::json(true)).await?;
+        let accounts = self.store()?.accounts()?;
+        for account in &accounts {
+            let snapshot = BalanceUpdate { account: account.id, balance: account.balance, version: account.version, entry: None };
+            self.publish_update(&snapshot).await?;
+        }
+        tracing::info!(accounts = accounts.len(), "ledger online; balances republished");
+        Ok(())
+    }
+
+    async fn process(&mut self, publishes: &[Publish]) -> Result<(), ServiceError> {
+        let started = Instant::now();
+        let mut submissions = Vec::new();
+        let mut history_requests = Vec::new();
+        for publish in publishes {
+            match Inbound::parse(&publish.topic) {
+                Some(Inbound::TransferRequest(payer)) => submissions.push(Submission { payer, payload: publish.payload.to_vec() }),
+                Some(Inbound::HistoryRequest(account)) => history_requests.push((account, publish.payload.to_vec())),
+                None => tracing::warn!(topic = %publish.topic, "ignoring a message on a topic the ledger does not serve"),
+            }
+        }
+        let committed = self.commit(submissions, history_requests).await?;
+        let commit_us = started.elapsed().as_micros();
+        self.publish(&committed).await?;
+        for publish in publishes {
+            self.client.ack(publish).await?;
+        }
+        tracing::debug!(requests = publishes.len(), commit_us, total_us = started.elapsed().as_micros(), "batch done");
+        Ok(())
+    }
+
+    /// Applies and commits on the blocking pool, then reads history pages from the committed state.
+    async fn commit(&mut self, submissions: Vec<Submission>, history_requests: Vec<(AccountId, Vec<u8>)>) -> Result<Committed, ServiceError> {
+        let mut store = self.store.take().ok_or(ServiceError::StoreLost)?;
+        let at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+        let (store, committed) = tokio::task::spawn_blocking(move || {
+            let committed = commit_batch(&mut store, &submissions, &history_requests, &at);
+            (store, committed)
+        })
+        .await
+        .map_err(|_| ServiceError::StoreLost)?;
+        self.store = Some(store);
+        Ok(committed?)
+    }
+
+    async fn publish(&self, committed: &Committed) -> Result<(), ServiceError> {
+        for (payer, result) in &committed.applied.results {
+            let payload = serde_json::to_vec(result).expect("results always serialise");
+            self.client.publish(topics::transfer_result(*payer), QoS::AtLeastOnce, false, payload).await?;
+        }
+        for update in &committed.applied.updates {
+            self.publish_update(update).await?;
+        }
+        for (account, page) in &committed.pages {
+            let payload = serde_json::to_vec(page).expect("history pages always serialise");
+            self.client.publish(topics::history_result(*account), QoS::AtLeastOnce, false, payload).await?;
+        }
+        Ok(())
+    }
+
+    async fn publish_update(&self, update: &BalanceUpdate) -> Result<(), ServiceError> {
+        let payload = serde_json::to_vec(update).expect("balance updates always serialise");
+        self.client.publish(topics::balance_update(update.account), QoS::AtLeastOnce, true, payload).await?;
+        Ok(())
+    }
+
+    fn store(&self) -> Result<&SqliteStore, ServiceError> {
+        self.store.as_ref().ok_or(ServiceError::StoreLost)
+    }
+}
+
+fn commit_batch(store: &mut SqliteStore, submissions: &[Submission], history_requests: &[(AccountId, Vec<u8>)], at: &str) -> Result<Committed, StoreError> {
+    let applied = engine::apply(store, submissions, at)?;
+    if !applied.batch.is_empty() {
+        store.commit(&applied.batch)?;
+    }
+    let pages = history_requests.iter().map(|(account, payload)| Ok((*account, history_page(store, *account, payload)?))).collect::<Result<_, StoreError>>()?;
+    Ok(Committed { applied, pages })
+}
+
+fn history_page(store: &SqliteStore, account: AccountId, payload: &[u8]) -> Result<HistoryResult, StoreError> {
+    let request = match parse_history_request(payload) {
+        Ok(request) => request,
+        Err(bad) => return Ok(HistoryResult::Rejected { account, reason: bad.reason, message: bad.message }),
+    };
+    let (entries, next_before_version) = store.history(account, request.before_version, request.limit)?;
+    Ok(HistoryResult::Page { account, before_version: request.before_version, entries, next_before_version })
+}
