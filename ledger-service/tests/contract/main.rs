@@ -1,0 +1,42 @@
+//! The contract suite: what every device may rely on, checked against the embedded
+//! broker and against Mosquitto with the shipped configuration.
+
+mod cases;
+mod harness;
+mod mqtt5;
+mod process;
+
+/// Runs each case once per broker, as `embedded::case` and `mosquitto::case`.
+macro_rules! on_both_brokers {
+    ($($case:ident),* $(,)?) => {
+        mod embedded {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                crate::cases::$case(crate::harness::Broker::Embedded).await;
+            })*
+        }
+        mod mosquitto {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                crate::cases::$case(crate::harness::Broker::Mosquitto).await;
+            })*
+        }
+    };
+}
+
+on_both_brokers!(
+    accepted_transfer_moves_both_retained_balances,
+    total_is_conserved,
+    duplicate_ids_replay_and_conflicting_content_is_refused,
+    every_bad_request_is_rejected_with_its_reason,
+    account_users_cannot_read_other_accounts,
+    account_users_cannot_move_other_accounts_money,
+    operator_reads_everything_and_writes_nothing,
+    wrong_or_missing_credentials_are_refused_at_connect,
+    retained_balances_reach_late_subscribers_at_their_qos,
+    history_pages_newest_first,
+    persistent_sessions_keep_messages_for_offline_devices,
+    last_will_marks_a_vanished_device_offline,
+    kill_9_keeps_balances_and_deduplication,
+    mqtt5_devices_transfer_and_get_denials,
+);
