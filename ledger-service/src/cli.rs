@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "ledger-service", version, about = "MQTT Banking ledger: an embedded MQTT broker and a durable double-entry ledger.")]
+#[command(
+    name = "ledger-service",
+    version,
+    about = "MQTT Banking ledger: an embedded MQTT broker and a durable double-entry ledger."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub run: RunArgs,
@@ -23,7 +27,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Address of the embedded broker's plain MQTT listener.
-    #[arg(long, env = "LEDGER_MQTT_LISTEN", default_value = "0.0.0.0:1883", conflicts_with = "broker")]
+    #[arg(
+        long,
+        env = "LEDGER_MQTT_LISTEN",
+        default_value = "0.0.0.0:1883",
+        conflicts_with = "broker"
+    )]
     pub mqtt_listen: SocketAddr,
 
     /// Address of the embedded broker's TLS listener (needs --tls-cert and --tls-key).

@@ -6,6 +6,6 @@ mod fingerprint;
 pub mod sqlite;
 pub mod store;
 
-pub use engine::{apply, Applied};
+pub use engine::{Applied, apply};
 pub use sqlite::SqliteStore;
 pub use store::{AccountState, Batch, LedgerRead, StoreError};

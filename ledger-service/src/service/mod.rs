@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bank_core::protocol::{topics, Online};
+use bank_core::protocol::{Online, topics};
 use rumqttc::QoS;
 use tokio::sync::{mpsc, watch};
 
@@ -29,7 +29,9 @@ pub enum ServiceError {
     Client(#[from] rumqttc::ClientError),
     #[error("the broker refused the ledger's login ({0}); check the user and password in --broker")]
     LoginRefused(String),
-    #[error("the broker refused the ledger's subscription to bank/transfer/request/+; give the ledger's user read access to bank/# in the broker's ACL")]
+    #[error(
+        "the broker refused the ledger's subscription to bank/transfer/request/+; give the ledger's user read access to bank/# in the broker's ACL"
+    )]
     SubscriptionRefused,
     #[error("the ledger's database thread stopped unexpectedly")]
     StoreLost,
@@ -53,7 +55,13 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
     let (connections_tx, connections_rx) = watch::channel(0);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let batch_max = batch_max_from_env()?;
-    let worker = worker::Worker { client: client.clone(), store: Some(store), requests: request_rx, connections: connections_rx, batch_max };
+    let worker = worker::Worker {
+        client: client.clone(),
+        store: Some(store),
+        requests: request_rx,
+        connections: connections_rx,
+        batch_max,
+    };
     let mut pump = tokio::spawn(connection::pump(eventloop, request_tx, connections_tx));
     let mut worker = tokio::spawn(worker.run(shutdown_rx));
 
@@ -78,25 +86,44 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
 }
 
 fn open_store(args: &RunArgs, config: &Config) -> Result<SqliteStore, ServiceError> {
-    std::fs::create_dir_all(&args.data_dir)
-        .map_err(|error| ServiceError::Setup(format!("cannot create data directory {}: {error}", args.data_dir.display())))?;
+    std::fs::create_dir_all(&args.data_dir).map_err(|error| {
+        ServiceError::Setup(format!(
+            "cannot create data directory {}: {error}",
+            args.data_dir.display()
+        ))
+    })?;
     let path = args.data_dir.join(DATABASE_FILE);
     let store = SqliteStore::open(&path, &config.opening_balances())?;
     tracing::info!(path = %path.display(), "ledger database open");
     Ok(store)
 }
 
-async fn start_embedded_broker(args: &RunArgs, config: &Config) -> Result<(Endpoint, Option<EmbeddedBroker>), ServiceError> {
+async fn start_embedded_broker(
+    args: &RunArgs,
+    config: &Config,
+) -> Result<(Endpoint, Option<EmbeddedBroker>), ServiceError> {
     let ledger_password = uuid::Uuid::new_v4().simple().to_string();
     let users = Arc::new(config.users().with_ledger_password(ledger_password.clone()));
     warn_about_demo_passwords(args, &users);
     let tls = args.mqtts_listen.map(|listen| TlsListener {
         listen,
-        cert: args.tls_cert.clone().expect("clap requires --tls-cert with --mqtts-listen"),
-        key: args.tls_key.clone().expect("clap requires --tls-key with --mqtts-listen"),
+        cert: args
+            .tls_cert
+            .clone()
+            .expect("clap requires --tls-cert with --mqtts-listen"),
+        key: args
+            .tls_key
+            .clone()
+            .expect("clap requires --tls-key with --mqtts-listen"),
     });
-    let settings = BrokerSettings { listen: args.mqtt_listen, tls, users };
-    let broker = EmbeddedBroker::start(settings).await.map_err(ServiceError::Setup)?;
+    let settings = BrokerSettings {
+        listen: args.mqtt_listen,
+        tls,
+        users,
+    };
+    let broker = EmbeddedBroker::start(settings)
+        .await
+        .map_err(ServiceError::Setup)?;
     let endpoint = Endpoint {
         host: loopback_for(args.mqtt_listen).ip().to_string(),
         port: args.mqtt_listen.port(),
@@ -110,14 +137,21 @@ async fn start_embedded_broker(args: &RunArgs, config: &Config) -> Result<(Endpo
 /// The address this process uses to reach its own listener.
 fn loopback_for(listen: SocketAddr) -> SocketAddr {
     match listen.ip() {
-        ip if ip.is_unspecified() && ip.is_ipv4() => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), listen.port()),
-        ip if ip.is_unspecified() => SocketAddr::new(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), listen.port()),
+        ip if ip.is_unspecified() && ip.is_ipv4() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), listen.port())
+        }
+        ip if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), listen.port())
+        }
         _ => listen,
     }
 }
 
 fn warn_about_demo_passwords(args: &RunArgs, users: &crate::access::Users) {
-    let exposed = [Some(args.mqtt_listen), args.mqtts_listen].into_iter().flatten().any(|listen| !listen.ip().is_loopback());
+    let exposed = [Some(args.mqtt_listen), args.mqtts_listen]
+        .into_iter()
+        .flatten()
+        .any(|listen| !listen.ip().is_loopback());
     let demo_users = users.with_demo_passwords();
     if exposed && !demo_users.is_empty() {
         tracing::warn!(
@@ -133,16 +167,29 @@ fn print_banner(args: &RunArgs, config: &Config, endpoint: &Endpoint, embedded: 
         tracing::info!(host = %endpoint.host, port = endpoint.port, "using external broker (nothing embedded)");
         return;
     }
-    let mut lines = vec![format!("MQTT Banking ledger is up. Point devices at mqtt://<this machine's address>:{}", args.mqtt_listen.port())];
+    let mut lines = vec![format!(
+        "MQTT Banking ledger is up. Point devices at mqtt://<this machine's address>:{}",
+        args.mqtt_listen.port()
+    )];
     lines.push(format!("  plain MQTT listener: {}", args.mqtt_listen));
     if let Some(listen) = args.mqtts_listen {
         lines.push(format!("  TLS listener:        {listen}"));
     }
     if args.config.is_none() {
-        let accounts: Vec<_> = config.accounts.iter().map(|account| account.number.to_string()).collect();
-        lines.push(format!("  demo logins: accounts {} with password `demo`; `operator` / `operator` (read-only)", accounts.join(", ")));
+        let accounts: Vec<_> = config
+            .accounts
+            .iter()
+            .map(|account| account.number.to_string())
+            .collect();
+        lines.push(format!(
+            "  demo logins: accounts {} with password `demo`; `operator` / `operator` (read-only)",
+            accounts.join(", ")
+        ));
     }
-    lines.push(format!("  try: mosquitto_sub -h 127.0.0.1 -p {} -u 00002 -P demo -t bank/balanceUpdate/00002 -v", args.mqtt_listen.port()));
+    lines.push(format!(
+        "  try: mosquitto_sub -h 127.0.0.1 -p {} -u 00002 -P demo -t bank/balanceUpdate/00002 -v",
+        args.mqtt_listen.port()
+    ));
     println!("{}", lines.join("\n"));
 }
 
@@ -152,19 +199,29 @@ fn batch_max_from_env() -> Result<usize, ServiceError> {
         Err(_) => Ok(worker::BATCH_MAX_DEFAULT),
         Ok(text) => match text.parse::<usize>() {
             Ok(batch_max @ 1..=4096) => Ok(batch_max),
-            _ => Err(ServiceError::Setup(format!("LEDGER_BATCH_MAX={text:?} must be a whole number from 1 to 4096"))),
+            _ => Err(ServiceError::Setup(format!(
+                "LEDGER_BATCH_MAX={text:?} must be a whole number from 1 to 4096"
+            ))),
         },
     }
 }
 
 async fn say_offline(client: &rumqttc::AsyncClient) {
-    let _ = client.publish(topics::LEDGER_STATUS, QoS::AtLeastOnce, true, Online::json(false)).await;
+    let _ = client
+        .publish(
+            topics::LEDGER_STATUS,
+            QoS::AtLeastOnce,
+            true,
+            Online::json(false),
+        )
+        .await;
     let _ = client.disconnect().await;
 }
 
 async fn shutdown_signal() -> Result<(), ServiceError> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|error| ServiceError::Setup(format!("cannot listen for SIGTERM: {error}")))?;
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|error| ServiceError::Setup(format!("cannot listen for SIGTERM: {error}")))?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
@@ -172,6 +229,8 @@ async fn shutdown_signal() -> Result<(), ServiceError> {
     Ok(())
 }
 
-fn joined(outcome: Result<Result<(), ServiceError>, tokio::task::JoinError>) -> Result<(), ServiceError> {
+fn joined(
+    outcome: Result<Result<(), ServiceError>, tokio::task::JoinError>,
+) -> Result<(), ServiceError> {
     outcome.map_err(|_| ServiceError::StoreLost)?
 }

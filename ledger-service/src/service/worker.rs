@@ -5,7 +5,7 @@
 use std::time::{Instant, SystemTime};
 
 use bank_core::protocol::{
-    parse_history_request, topics, topics::Inbound, AccountId, BalanceUpdate, HistoryResult, Online,
+    AccountId, BalanceUpdate, HistoryResult, Online, parse_history_request, topics, topics::Inbound,
 };
 use rumqttc::{AsyncClient, Publish, QoS};
 use tokio::sync::{mpsc, watch};
@@ -61,17 +61,39 @@ impl Worker {
     async fn announce(&mut self) -> Result<(), ServiceError> {
         self.client
             .subscribe_many([
-                rumqttc::SubscribeFilter::new(topics::TRANSFER_REQUEST_ALL.into(), QoS::AtLeastOnce),
+                rumqttc::SubscribeFilter::new(
+                    topics::TRANSFER_REQUEST_ALL.into(),
+                    QoS::AtLeastOnce,
+                ),
                 rumqttc::SubscribeFilter::new(topics::HISTORY_REQUEST_ALL.into(), QoS::AtLeastOnce),
             ])
             .await?;
-        self.client.publish(topics::LEDGER_STATUS, QoS::AtLeastOnce, true, Online::json(true)).await?;
-        let accounts = self.store()?.accounts()?;
+        self.client
+            .publish(
+                topics::LEDGER_STATUS,
+                QoS::AtLeastOnce,
+                true,
+                Online::json(true),
+            )
+            .await?;
+        let accounts = self
+            .store
+            .as_ref()
+            .ok_or(ServiceError::StoreLost)?
+            .accounts()?;
         for account in &accounts {
-            let snapshot = BalanceUpdate { account: account.id, balance: account.balance, version: account.version, entry: None };
-            self.publish_update(&snapshot).await?;
+            let snapshot = BalanceUpdate {
+                account: account.id,
+                balance: account.balance,
+                version: account.version,
+                entry: None,
+            };
+            publish_update(&self.client, &snapshot).await?;
         }
-        tracing::info!(accounts = accounts.len(), "ledger online; balances republished");
+        tracing::info!(
+            accounts = accounts.len(),
+            "ledger online; balances republished"
+        );
         Ok(())
     }
 
@@ -81,23 +103,39 @@ impl Worker {
         let mut history_requests = Vec::new();
         for publish in publishes {
             match Inbound::parse(&publish.topic) {
-                Some(Inbound::TransferRequest(payer)) => submissions.push(Submission { payer, payload: publish.payload.to_vec() }),
-                Some(Inbound::HistoryRequest(account)) => history_requests.push((account, publish.payload.to_vec())),
-                None => tracing::warn!(topic = %publish.topic, "ignoring a message on a topic the ledger does not serve"),
+                Some(Inbound::TransferRequest(payer)) => submissions.push(Submission {
+                    payer,
+                    payload: publish.payload.to_vec(),
+                }),
+                Some(Inbound::HistoryRequest(account)) => {
+                    history_requests.push((account, publish.payload.to_vec()))
+                }
+                None => {
+                    tracing::warn!(topic = %publish.topic, "ignoring a message on a topic the ledger does not serve")
+                }
             }
         }
         let committed = self.commit(submissions, history_requests).await?;
         let commit_us = started.elapsed().as_micros();
-        self.publish(&committed).await?;
+        publish(&self.client, &committed).await?;
         for publish in publishes {
             self.client.ack(publish).await?;
         }
-        tracing::debug!(requests = publishes.len(), commit_us, total_us = started.elapsed().as_micros(), "batch done");
+        tracing::debug!(
+            requests = publishes.len(),
+            commit_us,
+            total_us = started.elapsed().as_micros(),
+            "batch done"
+        );
         Ok(())
     }
 
     /// Applies and commits on the blocking pool, then reads history pages from the committed state.
-    async fn commit(&mut self, submissions: Vec<Submission>, history_requests: Vec<(AccountId, Vec<u8>)>) -> Result<Committed, ServiceError> {
+    async fn commit(
+        &mut self,
+        submissions: Vec<Submission>,
+        history_requests: Vec<(AccountId, Vec<u8>)>,
+    ) -> Result<Committed, ServiceError> {
         let mut store = self.store.take().ok_or(ServiceError::StoreLost)?;
         let at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
         let (store, committed) = tokio::task::spawn_blocking(move || {
@@ -109,47 +147,89 @@ impl Worker {
         self.store = Some(store);
         Ok(committed?)
     }
-
-    async fn publish(&self, committed: &Committed) -> Result<(), ServiceError> {
-        for (payer, result) in &committed.applied.results {
-            let payload = serde_json::to_vec(result).expect("results always serialise");
-            self.client.publish(topics::transfer_result(*payer), QoS::AtLeastOnce, false, payload).await?;
-        }
-        for update in &committed.applied.updates {
-            self.publish_update(update).await?;
-        }
-        for (account, page) in &committed.pages {
-            let payload = serde_json::to_vec(page).expect("history pages always serialise");
-            self.client.publish(topics::history_result(*account), QoS::AtLeastOnce, false, payload).await?;
-        }
-        Ok(())
-    }
-
-    async fn publish_update(&self, update: &BalanceUpdate) -> Result<(), ServiceError> {
-        let payload = serde_json::to_vec(update).expect("balance updates always serialise");
-        self.client.publish(topics::balance_update(update.account), QoS::AtLeastOnce, true, payload).await?;
-        Ok(())
-    }
-
-    fn store(&self) -> Result<&SqliteStore, ServiceError> {
-        self.store.as_ref().ok_or(ServiceError::StoreLost)
-    }
 }
 
-fn commit_batch(store: &mut SqliteStore, submissions: &[Submission], history_requests: &[(AccountId, Vec<u8>)], at: &str) -> Result<Committed, StoreError> {
+/// Results first, then balances, then history: the payer learns the outcome as early as possible.
+async fn publish(client: &AsyncClient, committed: &Committed) -> Result<(), ServiceError> {
+    for (payer, result) in &committed.applied.results {
+        let payload = serde_json::to_vec(result).expect("results always serialise");
+        client
+            .publish(
+                topics::transfer_result(*payer),
+                QoS::AtLeastOnce,
+                false,
+                payload,
+            )
+            .await?;
+    }
+    for update in &committed.applied.updates {
+        publish_update(client, update).await?;
+    }
+    for (account, page) in &committed.pages {
+        let payload = serde_json::to_vec(page).expect("history pages always serialise");
+        client
+            .publish(
+                topics::history_result(*account),
+                QoS::AtLeastOnce,
+                false,
+                payload,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+async fn publish_update(client: &AsyncClient, update: &BalanceUpdate) -> Result<(), ServiceError> {
+    let payload = serde_json::to_vec(update).expect("balance updates always serialise");
+    client
+        .publish(
+            topics::balance_update(update.account),
+            QoS::AtLeastOnce,
+            true,
+            payload,
+        )
+        .await?;
+    Ok(())
+}
+
+fn commit_batch(
+    store: &mut SqliteStore,
+    submissions: &[Submission],
+    history_requests: &[(AccountId, Vec<u8>)],
+    at: &str,
+) -> Result<Committed, StoreError> {
     let applied = engine::apply(store, submissions, at)?;
     if !applied.batch.is_empty() {
         store.commit(&applied.batch)?;
     }
-    let pages = history_requests.iter().map(|(account, payload)| Ok((*account, history_page(store, *account, payload)?))).collect::<Result<_, StoreError>>()?;
+    let pages = history_requests
+        .iter()
+        .map(|(account, payload)| Ok((*account, history_page(store, *account, payload)?)))
+        .collect::<Result<_, StoreError>>()?;
     Ok(Committed { applied, pages })
 }
 
-fn history_page(store: &SqliteStore, account: AccountId, payload: &[u8]) -> Result<HistoryResult, StoreError> {
+fn history_page(
+    store: &SqliteStore,
+    account: AccountId,
+    payload: &[u8],
+) -> Result<HistoryResult, StoreError> {
     let request = match parse_history_request(payload) {
         Ok(request) => request,
-        Err(bad) => return Ok(HistoryResult::Rejected { account, reason: bad.reason, message: bad.message }),
+        Err(bad) => {
+            return Ok(HistoryResult::Rejected {
+                account,
+                reason: bad.reason,
+                message: bad.message,
+            });
+        }
     };
-    let (entries, next_before_version) = store.history(account, request.before_version, request.limit)?;
-    Ok(HistoryResult::Page { account, before_version: request.before_version, entries, next_before_version })
+    let (entries, next_before_version) =
+        store.history(account, request.before_version, request.limit)?;
+    Ok(HistoryResult::Page {
+        account,
+        before_version: request.before_version,
+        entries,
+        next_before_version,
+    })
 }
