@@ -33,11 +33,7 @@ pub struct Users {
 
 impl Users {
     pub fn new(accounts: HashMap<AccountId, String>, operator: Option<String>) -> Users {
-        Users {
-            accounts,
-            operator,
-            ledger_password: None,
-        }
+        Users { accounts, operator, ledger_password: None }
     }
 
     pub fn with_ledger_password(mut self, password: String) -> Users {
@@ -49,8 +45,7 @@ impl Users {
     pub fn authenticate(&self, username: &str, password: &str) -> Option<Role> {
         if username == LEDGER_USER {
             let expected = self.ledger_password.as_deref()?;
-            return constant_time_eq(expected.as_bytes(), password.as_bytes())
-                .then_some(Role::Ledger);
+            return constant_time_eq(expected.as_bytes(), password.as_bytes()).then_some(Role::Ledger);
         }
         if username == OPERATOR_USER {
             return password_matches(self.operator.as_deref()?, password).then_some(Role::Operator);
@@ -66,11 +61,7 @@ impl Users {
             .map(|(account, _)| account.to_string())
             .collect();
         users.sort();
-        if self
-            .operator
-            .as_deref()
-            .is_some_and(|hash| password_matches(hash, OPERATOR_USER))
-        {
+        if self.operator.as_deref().is_some_and(|hash| password_matches(hash, OPERATOR_USER)) {
             users.push(OPERATOR_USER.to_string());
         }
         users
@@ -108,17 +99,11 @@ pub fn may_subscribe(role: Role, filter: &str) -> bool {
 /// `bank/presence/{account}/{device}` with a single, non-wildcard device level.
 fn is_own_presence(account: AccountId, topic: &str) -> bool {
     let prefix = topics::presence(account, "");
-    topic
-        .strip_prefix(&prefix)
-        .is_some_and(|device| !device.is_empty() && !device.contains(['/', '+', '#']))
+    topic.strip_prefix(&prefix).is_some_and(|device| !device.is_empty() && !device.contains(['/', '+', '#']))
 }
 
 fn password_matches(phc: &str, password: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
-    })
+    PasswordHash::new(phc).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -136,11 +121,7 @@ mod tests {
     #[test]
     fn an_account_publishes_only_its_own_requests_and_presence() {
         let me = account("00001");
-        for topic in [
-            "bank/transfer/request/00001",
-            "bank/history/request/00001",
-            "bank/presence/00001/phone",
-        ] {
+        for topic in ["bank/transfer/request/00001", "bank/history/request/00001", "bank/presence/00001/phone"] {
             assert!(may_publish(me, topic), "{topic}");
         }
         for topic in [
@@ -201,34 +182,15 @@ mod tests {
         let hash = crate::config::hash_password("s3cret").unwrap();
         let accounts = HashMap::from([(AccountId::parse("00001").unwrap(), hash.clone())]);
         let users = Users::new(accounts, Some(hash)).with_ledger_password("random".into());
-        assert_eq!(
-            users.authenticate("00001", "s3cret"),
-            Some(account("00001"))
-        );
-        assert_eq!(
-            users.authenticate("operator", "s3cret"),
-            Some(Role::Operator)
-        );
+        assert_eq!(users.authenticate("00001", "s3cret"), Some(account("00001")));
+        assert_eq!(users.authenticate("operator", "s3cret"), Some(Role::Operator));
         assert_eq!(users.authenticate("ledger", "random"), Some(Role::Ledger));
-        for (user, password) in [
-            ("00001", "demo"),
-            ("00001", ""),
-            ("00002", "s3cret"),
-            ("ledger", "rando"),
-            ("", ""),
-            ("1", "s3cret"),
-        ] {
-            assert_eq!(
-                users.authenticate(user, password),
-                None,
-                "{user}/{password}"
-            );
+        for (user, password) in
+            [("00001", "demo"), ("00001", ""), ("00002", "s3cret"), ("ledger", "rando"), ("", ""), ("1", "s3cret")]
+        {
+            assert_eq!(users.authenticate(user, password), None, "{user}/{password}");
         }
-        assert_eq!(
-            Users::default().authenticate("ledger", ""),
-            None,
-            "no ledger login without a password set"
-        );
+        assert_eq!(Users::default().authenticate("ledger", ""), None, "no ledger login without a password set");
         assert!(users.with_demo_passwords().is_empty());
     }
 }

@@ -27,12 +27,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Address of the embedded broker's plain MQTT listener.
-    #[arg(
-        long,
-        env = "LEDGER_MQTT_LISTEN",
-        default_value = "0.0.0.0:1883",
-        conflicts_with = "broker"
-    )]
+    #[arg(long, env = "LEDGER_MQTT_LISTEN", default_value = "0.0.0.0:1883", conflicts_with = "broker")]
     pub mqtt_listen: SocketAddr,
 
     /// Address of the embedded broker's TLS listener (needs --tls-cert and --tls-key).

@@ -39,9 +39,8 @@ impl Config {
     pub fn load(path: Option<&Path>) -> Result<Config, String> {
         let (text, origin) = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|error| {
-                    format!("cannot read config file {}: {error}", path.display())
-                })?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|error| format!("cannot read config file {}: {error}", path.display()))?;
                 (text, path.display().to_string())
             }
             None => (DEMO_CONFIG.to_string(), "built-in demo config".to_string()),
@@ -64,19 +63,14 @@ impl Config {
             if seen.insert(account.number, ()).is_some() {
                 return Err(format!("account {} is listed twice", account.number));
             }
-            check_hash(&account.password_hash)
-                .map_err(|error| format!("account {}: {error}", account.number))?;
+            check_hash(&account.password_hash).map_err(|error| format!("account {}: {error}", account.number))?;
         }
         if let Some(operator) = &self.operator {
             check_hash(&operator.password_hash).map_err(|error| format!("operator: {error}"))?;
         }
         // Keeping the total far inside i64 means no balance arithmetic can overflow.
-        let total = self
-            .accounts
-            .iter()
-            .try_fold(Amount::ZERO, |total, account| {
-                total.checked_add(account.opening_balance)
-            });
+        let total =
+            self.accounts.iter().try_fold(Amount::ZERO, |total, account| total.checked_add(account.opening_balance));
         match total {
             Some(total) if total.cents() <= i64::MAX / 4 => Ok(()),
             _ => Err("the opening balances add up to more than the ledger can hold".into()),
@@ -84,31 +78,19 @@ impl Config {
     }
 
     pub fn opening_balances(&self) -> Vec<(AccountId, Amount)> {
-        self.accounts
-            .iter()
-            .map(|account| (account.number, account.opening_balance))
-            .collect()
+        self.accounts.iter().map(|account| (account.number, account.opening_balance)).collect()
     }
 
     pub fn users(&self) -> Users {
-        let accounts = self
-            .accounts
-            .iter()
-            .map(|account| (account.number, account.password_hash.clone()))
-            .collect();
-        Users::new(
-            accounts,
-            self.operator
-                .as_ref()
-                .map(|operator| operator.password_hash.clone()),
-        )
+        let accounts = self.accounts.iter().map(|account| (account.number, account.password_hash.clone())).collect();
+        Users::new(accounts, self.operator.as_ref().map(|operator| operator.password_hash.clone()))
     }
 }
 
 fn check_hash(phc: &str) -> Result<(), String> {
-    PasswordHash::new(phc)
-        .map(|_| ())
-        .map_err(|error| format!("password_hash is not an Argon2 PHC string ({error}); make one with `ledger-service hash-password`"))
+    PasswordHash::new(phc).map(|_| ()).map_err(|error| {
+        format!("password_hash is not an Argon2 PHC string ({error}); make one with `ledger-service hash-password`")
+    })
 }
 
 /// Hashes a password for the config file, with a fresh random salt.
@@ -127,26 +109,10 @@ mod tests {
     #[test]
     fn the_demo_config_has_five_accounts_with_demo_passwords() {
         let config = Config::load(None).unwrap();
-        let balances: Vec<_> = config
-            .opening_balances()
-            .iter()
-            .map(|(id, amount)| format!("{id}={amount}"))
-            .collect();
-        assert_eq!(
-            balances,
-            [
-                "00001=1000.00",
-                "00002=726.14",
-                "00003=2500.00",
-                "00004=350.00",
-                "00005=0.00"
-            ]
-        );
+        let balances: Vec<_> = config.opening_balances().iter().map(|(id, amount)| format!("{id}={amount}")).collect();
+        assert_eq!(balances, ["00001=1000.00", "00002=726.14", "00003=2500.00", "00004=350.00", "00005=0.00"]);
         let users = config.users();
-        assert_eq!(
-            users.with_demo_passwords(),
-            ["00001", "00002", "00003", "00004", "00005", "operator"]
-        );
+        assert_eq!(users.with_demo_passwords(), ["00001", "00002", "00003", "00004", "00005", "operator"]);
     }
 
     #[test]
@@ -159,17 +125,11 @@ mod tests {
         };
         let cases = [
             (String::from("accounts = []"), "no accounts"),
-            (
-                account("00001", "1", &hash) + &account("00001", "2", &hash),
-                "listed twice",
-            ),
+            (account("00001", "1", &hash) + &account("00001", "2", &hash), "listed twice"),
             (account("1", "1", &hash), "not an account number"),
             (account("00001", "1.001", &hash), "at most 2 digits"),
             (account("00001", "1", "demo"), "hash-password"),
-            (
-                account("00001", "1", &hash) + "colour = \"red\"\n",
-                "unknown field",
-            ),
+            (account("00001", "1", &hash) + "colour = \"red\"\n", "unknown field"),
         ];
         for (text, expected) in cases {
             let error = Config::parse(&text).unwrap_err();

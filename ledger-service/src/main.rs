@@ -31,14 +31,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: cli::RunArgs) -> Result<(), String> {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,rmqtt=warn,rmqtt_retainer=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmqtt=warn,rmqtt_retainer=warn"));
     tracing_subscriber::fmt().with_env_filter(filter).init();
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
-    runtime
-        .block_on(service::run(args))
-        .map_err(|error| error.to_string())
+    let runtime = tokio::runtime::Runtime::new().map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    runtime.block_on(service::run(args)).map_err(|error| error.to_string())
 }
 
 fn hash_password() -> Result<(), String> {

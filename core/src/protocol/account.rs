@@ -12,10 +12,7 @@ pub struct AccountId([u8; 5]);
 impl AccountId {
     pub fn parse(text: &str) -> Option<AccountId> {
         let bytes: [u8; 5] = text.as_bytes().try_into().ok()?;
-        bytes
-            .iter()
-            .all(u8::is_ascii_digit)
-            .then_some(AccountId(bytes))
+        bytes.iter().all(u8::is_ascii_digit).then_some(AccountId(bytes))
     }
 
     pub fn as_str(&self) -> &str {
@@ -45,9 +42,8 @@ impl Serialize for AccountId {
 impl<'de> Deserialize<'de> for AccountId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        AccountId::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!("{text:?} is not an account number (5 digits)"))
-        })
+        AccountId::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not an account number (5 digits)")))
     }
 }
 
@@ -58,16 +54,7 @@ mod tests {
     #[test]
     fn accepts_exactly_five_digits() {
         assert_eq!(AccountId::parse("00001").unwrap().as_str(), "00001");
-        for bad in [
-            "",
-            "0001",
-            "000001",
-            "0000a",
-            "+0001",
-            "0000 ",
-            "0000#",
-            "٠٠٠٠١",
-        ] {
+        for bad in ["", "0001", "000001", "0000a", "+0001", "0000 ", "0000#", "٠٠٠٠١"] {
             assert!(AccountId::parse(bad).is_none(), "{bad:?} must be rejected");
         }
     }

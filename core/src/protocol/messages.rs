@@ -121,11 +121,7 @@ mod tests {
     #[test]
     fn transfer_results_have_the_documented_shape() {
         let id = Uuid::nil();
-        let accepted = TransferResult::Accepted {
-            id,
-            balance: Amount::from_cents(99_500),
-            version: 7,
-        };
+        let accepted = TransferResult::Accepted { id, balance: Amount::from_cents(99_500), version: 7 };
         assert_eq!(
             serde_json::to_value(&accepted).unwrap(),
             json!({"id": id, "status": "accepted", "balance": "995.00", "version": 7})

@@ -43,41 +43,22 @@ pub struct BadRequest {
 
 impl BadRequest {
     fn malformed(id: Option<Uuid>, message: impl Into<String>) -> BadRequest {
-        BadRequest {
-            id,
-            reason: Reason::MalformedRequest,
-            message: message.into(),
-        }
+        BadRequest { id, reason: Reason::MalformedRequest, message: message.into() }
     }
 }
 
 /// Decodes the payload of `bank/transfer/request/{payer}`.
-pub fn parse_transfer_request(
-    payer: AccountId,
-    payload: &[u8],
-) -> Result<TransferRequest, BadRequest> {
+pub fn parse_transfer_request(payer: AccountId, payload: &[u8]) -> Result<TransferRequest, BadRequest> {
     let object = parse_object(payload)?;
     let id = read_id(&object)?;
-    let bad = |reason, message: String| BadRequest {
-        id: Some(id),
-        reason,
-        message,
-    };
+    let bad = |reason, message: String| BadRequest { id: Some(id), reason, message };
     let to = read_payee(&object).map_err(|(reason, message)| bad(reason, message))?;
     let amount = read_amount(&object).map_err(|(reason, message)| bad(reason, message))?;
     let memo = read_memo(&object).map_err(|message| bad(Reason::MalformedRequest, message))?;
     if to == payer {
-        return Err(bad(
-            Reason::SameAccount,
-            format!("account {to} cannot send money to itself"),
-        ));
+        return Err(bad(Reason::SameAccount, format!("account {to} cannot send money to itself")));
     }
-    Ok(TransferRequest {
-        id,
-        to,
-        amount,
-        memo,
-    })
+    Ok(TransferRequest { id, to, amount, memo })
 }
 
 /// Decodes the payload of `bank/history/request/{account}`.
@@ -88,10 +69,7 @@ pub fn parse_history_request(payload: &[u8]) -> Result<HistoryRequest, BadReques
         Some(value) => match value.as_u64() {
             Some(limit) if limit > 0 => limit.min(u64::from(HISTORY_LIMIT_MAX)) as u32,
             _ => {
-                return Err(BadRequest::malformed(
-                    None,
-                    "`limit` must be a whole number from 1 to 100",
-                ));
+                return Err(BadRequest::malformed(None, "`limit` must be a whole number from 1 to 100"));
             }
         },
     };
@@ -100,34 +78,22 @@ pub fn parse_history_request(payload: &[u8]) -> Result<HistoryRequest, BadReques
         Some(value) => match value.as_u64() {
             Some(version) => Some(version),
             None => {
-                return Err(BadRequest::malformed(
-                    None,
-                    "`before_version` must be a whole number or null",
-                ));
+                return Err(BadRequest::malformed(None, "`before_version` must be a whole number or null"));
             }
         },
     };
-    Ok(HistoryRequest {
-        limit,
-        before_version,
-    })
+    Ok(HistoryRequest { limit, before_version })
 }
 
 fn parse_object(payload: &[u8]) -> Result<Map<String, Value>, BadRequest> {
     if payload.len() > PAYLOAD_BYTES_MAX {
-        let message = format!(
-            "payload is {} bytes; the limit is {PAYLOAD_BYTES_MAX}",
-            payload.len()
-        );
+        let message = format!("payload is {} bytes; the limit is {PAYLOAD_BYTES_MAX}", payload.len());
         return Err(BadRequest::malformed(None, message));
     }
     match serde_json::from_slice::<Value>(payload) {
         Ok(Value::Object(object)) => Ok(object),
         Ok(_) => Err(BadRequest::malformed(None, "payload must be a JSON object")),
-        Err(error) => Err(BadRequest::malformed(
-            None,
-            format!("payload is not valid JSON: {error}"),
-        )),
+        Err(error) => Err(BadRequest::malformed(None, format!("payload is not valid JSON: {error}"))),
     }
 }
 
@@ -146,26 +112,20 @@ fn read_id(object: &Map<String, Value>) -> Result<Uuid, BadRequest> {
 fn read_payee(object: &Map<String, Value>) -> Result<AccountId, (Reason, String)> {
     match object.get("to") {
         Some(Value::String(text)) => AccountId::parse(text).ok_or_else(|| {
-            let message =
-                format!("payee {text:?} is not an account number; account numbers are 5 digits");
+            let message = format!("payee {text:?} is not an account number; account numbers are 5 digits");
             (Reason::UnknownAccount, message)
         }),
-        Some(_) => Err((
-            Reason::MalformedRequest,
-            "`to` must be a string of 5 digits, like \"00002\"".into(),
-        )),
+        Some(_) => Err((Reason::MalformedRequest, "`to` must be a string of 5 digits, like \"00002\"".into())),
         None => Err((Reason::MalformedRequest, "`to` is missing".into())),
     }
 }
 
 fn read_amount(object: &Map<String, Value>) -> Result<Amount, (Reason, String)> {
     match object.get("amount") {
-        Some(Value::String(text)) => Amount::parse_transfer(text)
-            .map_err(|error| (Reason::InvalidAmount, format!("amount {text:?}: {error}"))),
-        Some(_) => Err((
-            Reason::InvalidAmount,
-            "amount must be a string like \"5.00\", not a JSON number".into(),
-        )),
+        Some(Value::String(text)) => {
+            Amount::parse_transfer(text).map_err(|error| (Reason::InvalidAmount, format!("amount {text:?}: {error}")))
+        }
+        Some(_) => Err((Reason::InvalidAmount, "amount must be a string like \"5.00\", not a JSON number".into())),
         None => Err((Reason::MalformedRequest, "`amount` is missing".into())),
     }
 }
@@ -178,9 +138,7 @@ fn read_memo(object: &Map<String, Value>) -> Result<Option<String>, String> {
     };
     let chars = memo.chars().count();
     if chars > MEMO_CHARS_MAX {
-        return Err(format!(
-            "memo is {chars} characters; the limit is {MEMO_CHARS_MAX}"
-        ));
+        return Err(format!("memo is {chars} characters; the limit is {MEMO_CHARS_MAX}"));
     }
     if memo.chars().any(char::is_control) {
         return Err("memo must not contain control characters such as line breaks".into());
@@ -205,8 +163,7 @@ mod tests {
 
     #[test]
     fn parses_a_valid_request() {
-        let request =
-            parse(json!({"id": ID, "to": "00002", "amount": "5", "memo": "lunch"})).unwrap();
+        let request = parse(json!({"id": ID, "to": "00002", "amount": "5", "memo": "lunch"})).unwrap();
         assert_eq!(request.id.to_string(), ID);
         assert_eq!(request.to.as_str(), "00002");
         assert_eq!(request.amount.cents(), 500);
@@ -217,25 +174,11 @@ mod tests {
 
     #[test]
     fn unreadable_ids_give_malformed_with_null_id() {
-        for payload in [
-            &b"not json"[..],
-            b"[1,2]",
-            b"\"x\"",
-            b"{}",
-            br#"{"id":5}"#,
-            br#"{"id":"nope"}"#,
-        ] {
+        for payload in [&b"not json"[..], b"[1,2]", b"\"x\"", b"{}", br#"{"id":5}"#, br#"{"id":"nope"}"#] {
             let error = parse_transfer_request(payer(), payload).unwrap_err();
-            assert_eq!(
-                (error.id, error.reason),
-                (None, Reason::MalformedRequest),
-                "{payload:?}"
-            );
+            assert_eq!((error.id, error.reason), (None, Reason::MalformedRequest), "{payload:?}");
         }
-        let huge = format!(
-            r#"{{"id":"{ID}","memo":"{}"}}"#,
-            "x".repeat(PAYLOAD_BYTES_MAX)
-        );
+        let huge = format!(r#"{{"id":"{ID}","memo":"{}"}}"#, "x".repeat(PAYLOAD_BYTES_MAX));
         let error = parse_transfer_request(payer(), huge.as_bytes()).unwrap_err();
         assert_eq!((error.id, error.reason), (None, Reason::MalformedRequest));
     }
@@ -244,110 +187,39 @@ mod tests {
     fn each_bad_field_has_its_reason_and_keeps_the_id() {
         let cases = [
             (json!({"id": ID, "amount": "5"}), Reason::MalformedRequest),
-            (
-                json!({"id": ID, "to": 2, "amount": "5"}),
-                Reason::MalformedRequest,
-            ),
-            (
-                json!({"id": ID, "to": "2", "amount": "5"}),
-                Reason::UnknownAccount,
-            ),
+            (json!({"id": ID, "to": 2, "amount": "5"}), Reason::MalformedRequest),
+            (json!({"id": ID, "to": "2", "amount": "5"}), Reason::UnknownAccount),
             (json!({"id": ID, "to": "00002"}), Reason::MalformedRequest),
-            (
-                json!({"id": ID, "to": "00002", "amount": 5}),
-                Reason::InvalidAmount,
-            ),
-            (
-                json!({"id": ID, "to": "00002", "amount": 5.5}),
-                Reason::InvalidAmount,
-            ),
-            (
-                json!({"id": ID, "to": "00002", "amount": "0"}),
-                Reason::InvalidAmount,
-            ),
-            (
-                json!({"id": ID, "to": "00002", "amount": "-1"}),
-                Reason::InvalidAmount,
-            ),
-            (
-                json!({"id": ID, "to": "00002", "amount": "1.001"}),
-                Reason::InvalidAmount,
-            ),
-            (
-                json!({"id": ID, "to": "00002", "amount": "1e3"}),
-                Reason::InvalidAmount,
-            ),
-            (
-                json!({"id": ID, "to": "00002", "amount": "abc"}),
-                Reason::InvalidAmount,
-            ),
-            (
-                json!({"id": ID, "to": "00002", "amount": "1000000.01"}),
-                Reason::InvalidAmount,
-            ),
-            (
-                json!({"id": ID, "to": "00002", "amount": "5", "memo": 7}),
-                Reason::MalformedRequest,
-            ),
-            (
-                json!({"id": ID, "to": "00002", "amount": "5", "memo": "x".repeat(141)}),
-                Reason::MalformedRequest,
-            ),
-            (
-                json!({"id": ID, "to": "00002", "amount": "5", "memo": "a\nb"}),
-                Reason::MalformedRequest,
-            ),
-            (
-                json!({"id": ID, "to": "00001", "amount": "5"}),
-                Reason::SameAccount,
-            ),
+            (json!({"id": ID, "to": "00002", "amount": 5}), Reason::InvalidAmount),
+            (json!({"id": ID, "to": "00002", "amount": 5.5}), Reason::InvalidAmount),
+            (json!({"id": ID, "to": "00002", "amount": "0"}), Reason::InvalidAmount),
+            (json!({"id": ID, "to": "00002", "amount": "-1"}), Reason::InvalidAmount),
+            (json!({"id": ID, "to": "00002", "amount": "1.001"}), Reason::InvalidAmount),
+            (json!({"id": ID, "to": "00002", "amount": "1e3"}), Reason::InvalidAmount),
+            (json!({"id": ID, "to": "00002", "amount": "abc"}), Reason::InvalidAmount),
+            (json!({"id": ID, "to": "00002", "amount": "1000000.01"}), Reason::InvalidAmount),
+            (json!({"id": ID, "to": "00002", "amount": "5", "memo": 7}), Reason::MalformedRequest),
+            (json!({"id": ID, "to": "00002", "amount": "5", "memo": "x".repeat(141)}), Reason::MalformedRequest),
+            (json!({"id": ID, "to": "00002", "amount": "5", "memo": "a\nb"}), Reason::MalformedRequest),
+            (json!({"id": ID, "to": "00001", "amount": "5"}), Reason::SameAccount),
         ];
         for (payload, expected) in cases {
             let error = parse(payload.clone()).unwrap_err();
             assert_eq!(error.reason, expected, "{payload}");
-            assert_eq!(
-                error.id.map(|id| id.to_string()).as_deref(),
-                Some(ID),
-                "{payload}"
-            );
+            assert_eq!(error.id.map(|id| id.to_string()).as_deref(), Some(ID), "{payload}");
             assert!(!error.message.is_empty());
         }
-        let long_memo =
-            json!({"id": ID, "to": "00002", "amount": "5", "memo": "é".repeat(MEMO_CHARS_MAX)});
-        assert!(
-            parse(long_memo).is_ok(),
-            "the limit counts characters, not bytes"
-        );
+        let long_memo = json!({"id": ID, "to": "00002", "amount": "5", "memo": "é".repeat(MEMO_CHARS_MAX)});
+        assert!(parse(long_memo).is_ok(), "the limit counts characters, not bytes");
     }
 
     #[test]
     fn history_requests_default_clamp_and_reject() {
-        assert_eq!(
-            parse_history_request(b"{}").unwrap(),
-            HistoryRequest {
-                limit: 50,
-                before_version: None
-            }
-        );
+        assert_eq!(parse_history_request(b"{}").unwrap(), HistoryRequest { limit: 50, before_version: None });
         let request = parse_history_request(br#"{"limit":1000,"before_version":9}"#).unwrap();
-        assert_eq!(
-            request,
-            HistoryRequest {
-                limit: HISTORY_LIMIT_MAX,
-                before_version: Some(9)
-            }
-        );
-        for bad in [
-            &b"{\"limit\":0}"[..],
-            b"{\"limit\":-1}",
-            b"{\"limit\":\"5\"}",
-            b"{\"before_version\":-2}",
-            b"[]",
-        ] {
-            assert_eq!(
-                parse_history_request(bad).unwrap_err().reason,
-                Reason::MalformedRequest
-            );
+        assert_eq!(request, HistoryRequest { limit: HISTORY_LIMIT_MAX, before_version: Some(9) });
+        for bad in [&b"{\"limit\":0}"[..], b"{\"limit\":-1}", b"{\"limit\":\"5\"}", b"{\"before_version\":-2}", b"[]"] {
+            assert_eq!(parse_history_request(bad).unwrap_err().reason, Reason::MalformedRequest);
         }
     }
 }

@@ -84,14 +84,8 @@ mod tests {
         assert_eq!(transfer_request(account), "bank/transfer/request/00001");
         assert_eq!(balance_update(account), "bank/balanceUpdate/00001");
         assert_eq!(presence(account, "phone"), "bank/presence/00001/phone");
-        assert_eq!(
-            Inbound::parse("bank/transfer/request/00001"),
-            Some(Inbound::TransferRequest(account))
-        );
-        assert_eq!(
-            Inbound::parse("bank/history/request/00001"),
-            Some(Inbound::HistoryRequest(account))
-        );
+        assert_eq!(Inbound::parse("bank/transfer/request/00001"), Some(Inbound::TransferRequest(account)));
+        assert_eq!(Inbound::parse("bank/history/request/00001"), Some(Inbound::HistoryRequest(account)));
         assert_eq!(Inbound::parse("bank/transfer/request/1"), None);
         assert_eq!(Inbound::parse("bank/transfer/request/00001/x"), None);
         assert_eq!(Inbound::parse("bank/balanceUpdate/00001"), None);
@@ -99,51 +93,21 @@ mod tests {
 
     #[test]
     fn filter_within_is_a_subset_test() {
-        assert!(filter_within(
-            "bank/balanceUpdate/00001",
-            "bank/balanceUpdate/00001"
-        ));
-        assert!(filter_within(
-            "bank/presence/00001/+",
-            "bank/presence/00001/+"
-        ));
-        assert!(filter_within(
-            "bank/presence/00001/phone",
-            "bank/presence/00001/+"
-        ));
+        assert!(filter_within("bank/balanceUpdate/00001", "bank/balanceUpdate/00001"));
+        assert!(filter_within("bank/presence/00001/+", "bank/presence/00001/+"));
+        assert!(filter_within("bank/presence/00001/phone", "bank/presence/00001/+"));
         assert!(filter_within("bank/balanceUpdate/+", "bank/#"));
         assert!(filter_within("bank/#", "bank/#"));
-        assert!(
-            filter_within("bank", "bank/#"),
-            "`bank/#` also matches the parent level"
-        );
+        assert!(filter_within("bank", "bank/#"), "`bank/#` also matches the parent level");
 
         assert!(!filter_within("#", "bank/#"));
-        assert!(!filter_within(
-            "bank/balanceUpdate/+",
-            "bank/balanceUpdate/00001"
-        ));
-        assert!(!filter_within(
-            "bank/balanceUpdate/#",
-            "bank/balanceUpdate/00001"
-        ));
-        assert!(!filter_within(
-            "bank/presence/00001/#",
-            "bank/presence/00001/+"
-        ));
+        assert!(!filter_within("bank/balanceUpdate/+", "bank/balanceUpdate/00001"));
+        assert!(!filter_within("bank/balanceUpdate/#", "bank/balanceUpdate/00001"));
+        assert!(!filter_within("bank/presence/00001/#", "bank/presence/00001/+"));
         assert!(!filter_within("bank/presence/+/+", "bank/presence/00001/+"));
-        assert!(!filter_within(
-            "bank/presence/00001/a/b",
-            "bank/presence/00001/+"
-        ));
-        assert!(!filter_within(
-            "bank/balanceUpdate/00002",
-            "bank/balanceUpdate/00001"
-        ));
-        assert!(!filter_within(
-            "bank/balanceUpdate",
-            "bank/balanceUpdate/00001"
-        ));
+        assert!(!filter_within("bank/presence/00001/a/b", "bank/presence/00001/+"));
+        assert!(!filter_within("bank/balanceUpdate/00002", "bank/balanceUpdate/00001"));
+        assert!(!filter_within("bank/balanceUpdate", "bank/balanceUpdate/00001"));
         assert!(!filter_within("$SYS/#", "bank/#"));
     }
 }

@@ -5,15 +5,13 @@
 use std::collections::HashMap;
 
 use bank_core::protocol::{
-    AccountId, Amount, BadRequest, BalanceUpdate, Direction, Entry, HistoryEntry, Reason,
-    TransferRequest, TransferResult, parse_transfer_request,
+    AccountId, Amount, BadRequest, BalanceUpdate, Direction, Entry, HistoryEntry, Reason, TransferRequest,
+    TransferResult, parse_transfer_request,
 };
 use uuid::Uuid;
 
 use super::fingerprint;
-use super::store::{
-    AccountState, Batch, Fingerprint, JournalLine, LedgerRead, StoreError, TransferRecord,
-};
+use super::store::{AccountState, Batch, Fingerprint, JournalLine, LedgerRead, StoreError, TransferRecord};
 
 /// A transfer request as it arrived: the payer from the topic, the payload untouched.
 #[derive(Clone, Debug)]
@@ -34,18 +32,9 @@ pub struct Applied {
 }
 
 /// Applies `submissions` in order, as one batch stamped with time `at`.
-pub fn apply(
-    store: &impl LedgerRead,
-    submissions: &[Submission],
-    at: &str,
-) -> Result<Applied, StoreError> {
-    let mut pending = Pending {
-        store,
-        at,
-        accounts: HashMap::new(),
-        transfers: HashMap::new(),
-        applied: Applied::default(),
-    };
+pub fn apply(store: &impl LedgerRead, submissions: &[Submission], at: &str) -> Result<Applied, StoreError> {
+    let mut pending =
+        Pending { store, at, accounts: HashMap::new(), transfers: HashMap::new(), applied: Applied::default() };
     for submission in submissions {
         let result = pending.submit(submission)?;
         pending.applied.results.push((submission.payer, result));
@@ -69,9 +58,7 @@ impl<S: LedgerRead> Pending<'_, S> {
         let parsed = parse_transfer_request(payer, &submission.payload);
         let (id, fingerprint) = match &parsed {
             Ok(request) => (request.id, fingerprint::of_request(payer, request)),
-            Err(BadRequest { id: Some(id), .. }) => {
-                (*id, fingerprint::of_raw(payer, &submission.payload))
-            }
+            Err(BadRequest { id: Some(id), .. }) => (*id, fingerprint::of_raw(payer, &submission.payload)),
             Err(bad) => return Ok(rejected(None, bad.reason, bad.message.clone())),
         };
         if let Some(record) = self.transfer(id)? {
@@ -81,60 +68,31 @@ impl<S: LedgerRead> Pending<'_, S> {
             Ok(request) => self.transfer_money(payer, &request)?,
             Err(bad) => rejected(Some(id), bad.reason, bad.message),
         };
-        let record = TransferRecord {
-            id,
-            payer,
-            fingerprint,
-            result: result.clone(),
-            at: self.at.to_string(),
-        };
+        let record = TransferRecord { id, payer, fingerprint, result: result.clone(), at: self.at.to_string() };
         self.transfers.insert(id, record.clone());
         self.applied.batch.transfers.push(record);
         Ok(result)
     }
 
-    fn transfer_money(
-        &mut self,
-        payer: AccountId,
-        request: &TransferRequest,
-    ) -> Result<TransferResult, StoreError> {
+    fn transfer_money(&mut self, payer: AccountId, request: &TransferRequest) -> Result<TransferResult, StoreError> {
         let reject = |reason, message: String| Ok(rejected(Some(request.id), reason, message));
         let Some(from) = self.account(payer)? else {
-            return reject(
-                Reason::UnknownAccount,
-                format!("your account {payer} does not exist in this ledger"),
-            );
+            return reject(Reason::UnknownAccount, format!("your account {payer} does not exist in this ledger"));
         };
         let Some(to) = self.account(request.to)? else {
-            let message = format!(
-                "account {} does not exist; check the payee's account number",
-                request.to
-            );
+            let message = format!("account {} does not exist; check the payee's account number", request.to);
             return reject(Reason::UnknownAccount, message);
         };
-        let Some(from_balance) = from
-            .balance
-            .checked_sub(request.amount)
-            .filter(|balance| *balance >= Amount::ZERO)
+        let Some(from_balance) = from.balance.checked_sub(request.amount).filter(|balance| *balance >= Amount::ZERO)
         else {
-            let message = format!(
-                "balance is {}, which is less than {}",
-                from.balance, request.amount
-            );
+            let message = format!("balance is {}, which is less than {}", from.balance, request.amount);
             return reject(Reason::InsufficientFunds, message);
         };
         // The total of all balances is fixed and fits in i64, so a payee balance cannot overflow.
-        let to_balance = to
-            .balance
-            .checked_add(request.amount)
-            .expect("balances are bounded by the fixed total");
+        let to_balance = to.balance.checked_add(request.amount).expect("balances are bounded by the fixed total");
         let from = self.post(from, from_balance, Direction::Out, request.to, request);
         self.post(to, to_balance, Direction::In, payer, request);
-        Ok(TransferResult::Accepted {
-            id: request.id,
-            balance: from.balance,
-            version: from.version,
-        })
+        Ok(TransferResult::Accepted { id: request.id, balance: from.balance, version: from.version })
     }
 
     /// Moves `account` to `balance` as its next version, with the journal line and update that go with it.
@@ -146,11 +104,7 @@ impl<S: LedgerRead> Pending<'_, S> {
         counterparty: AccountId,
         request: &TransferRequest,
     ) -> AccountState {
-        let next = AccountState {
-            id: account.id,
-            balance,
-            version: account.version + 1,
-        };
+        let next = AccountState { id: account.id, balance, version: account.version + 1 };
         let entry = Entry {
             id: request.id,
             direction,
@@ -159,25 +113,15 @@ impl<S: LedgerRead> Pending<'_, S> {
             memo: request.memo.clone(),
             at: self.at.to_string(),
         };
-        let row = HistoryEntry {
-            version: next.version,
-            balance,
-            entry: entry.clone(),
-        };
-        self.applied.batch.journal.push(JournalLine {
-            account: account.id,
-            row,
-        });
+        let row = HistoryEntry { version: next.version, balance, entry: entry.clone() };
+        self.applied.batch.journal.push(JournalLine { account: account.id, row });
         self.applied.updates.push(BalanceUpdate {
             account: account.id,
             balance,
             version: next.version,
             entry: Some(entry),
         });
-        self.accounts
-            .get_mut(&account.id)
-            .expect("posted accounts were read first")
-            .0 = next;
+        self.accounts.get_mut(&account.id).expect("posted accounts were read first").0 = next;
         next
     }
 
@@ -187,8 +131,7 @@ impl<S: LedgerRead> Pending<'_, S> {
         }
         let state = self.store.account(id)?;
         if let Some(state) = state {
-            self.accounts
-                .insert(id, (state, state.version, state.balance));
+            self.accounts.insert(id, (state, state.version, state.balance));
         }
         Ok(state)
     }
@@ -204,23 +147,13 @@ impl<S: LedgerRead> Pending<'_, S> {
         let mut delta_cents: i64 = 0;
         for (state, version_before, balance_before) in self.accounts.into_values() {
             delta_cents += state.balance.cents() - balance_before.cents();
-            assert!(
-                state.balance >= Amount::ZERO,
-                "account {} would be overdrawn",
-                state.id
-            );
+            assert!(state.balance >= Amount::ZERO, "account {} would be overdrawn", state.id);
             if state.version != version_before {
                 self.applied.batch.accounts.push((state, version_before));
             }
         }
-        assert_eq!(
-            delta_cents, 0,
-            "a batch must conserve the total of all balances"
-        );
-        self.applied
-            .batch
-            .accounts
-            .sort_by_key(|(state, _)| state.id);
+        assert_eq!(delta_cents, 0, "a batch must conserve the total of all balances");
+        self.applied.batch.accounts.sort_by_key(|(state, _)| state.id);
         self.applied
     }
 }
@@ -230,19 +163,12 @@ fn replay(record: &TransferRecord, fingerprint: Fingerprint) -> TransferResult {
     if record.fingerprint == fingerprint {
         return record.result.clone();
     }
-    let message = format!(
-        "transfer id {} was already used for a different transfer; send a new id",
-        record.id
-    );
+    let message = format!("transfer id {} was already used for a different transfer; send a new id", record.id);
     rejected(Some(record.id), Reason::IdConflict, message)
 }
 
 fn rejected(id: Option<Uuid>, reason: Reason, message: String) -> TransferResult {
-    TransferResult::Rejected {
-        id,
-        reason,
-        message,
-    }
+    TransferResult::Rejected { id, reason, message }
 }
 
 #[cfg(test)]

@@ -48,12 +48,9 @@ impl SqliteStore {
     /// Opens (or creates) the ledger, adds any of `accounts` it lacks, and checks every invariant.
     pub fn open(path: &Path, accounts: &[(AccountId, Amount)]) -> Result<SqliteStore, StoreError> {
         let connection = Connection::open(path)?;
-        let journal_mode: String =
-            connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        let journal_mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
         if !journal_mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Corrupt(format!(
-                "SQLite refused WAL mode (got {journal_mode})"
-            )));
+            return Err(StoreError::Corrupt(format!("SQLite refused WAL mode (got {journal_mode})")));
         }
         connection.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
         connection.execute_batch(SCHEMA)?;
@@ -71,8 +68,7 @@ impl SqliteStore {
                 "INSERT INTO transfers (id, payer, fingerprint, result, at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for record in &batch.transfers {
-                let result =
-                    serde_json::to_string(&record.result).expect("results always serialise");
+                let result = serde_json::to_string(&record.result).expect("results always serialise");
                 insert_transfer.execute(params![
                     record.id.to_string(),
                     record.payer.as_str(),
@@ -122,9 +118,8 @@ impl SqliteStore {
     }
 
     pub fn accounts(&self) -> Result<Vec<AccountState>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare_cached("SELECT id, balance_cents, version FROM accounts ORDER BY id")?;
+        let mut statement =
+            self.connection.prepare_cached("SELECT id, balance_cents, version FROM accounts ORDER BY id")?;
         let rows = statement.query_map([], account_state)?;
         rows.map(|row| row?).collect()
     }
@@ -142,8 +137,7 @@ impl SqliteStore {
              FROM journal WHERE account = ?1 AND version < ?2 ORDER BY version DESC LIMIT ?3",
         )?;
         let before = before_version.unwrap_or(u64::MAX).min(i64::MAX as u64);
-        let rows =
-            statement.query_map(params![account.as_str(), before, limit + 1], history_entry)?;
+        let rows = statement.query_map(params![account.as_str(), before, limit + 1], history_entry)?;
         let mut entries = rows.map(|row| row?).collect::<Result<Vec<_>, _>>()?;
         let next = (entries.len() > limit as usize).then(|| {
             entries.truncate(limit as usize);
@@ -185,9 +179,7 @@ impl SqliteStore {
             )
             .optional()?;
         if let Some(id) = unbalanced_account {
-            return Err(StoreError::Corrupt(format!(
-                "account {id} does not match its journal"
-            )));
+            return Err(StoreError::Corrupt(format!("account {id} does not match its journal")));
         }
         let one_sided_transfer: Option<String> = self
             .connection
@@ -201,9 +193,7 @@ impl SqliteStore {
             )
             .optional()?;
         match one_sided_transfer {
-            Some(id) => Err(StoreError::Corrupt(format!(
-                "transfer {id} is not one debit and one equal credit"
-            ))),
+            Some(id) => Err(StoreError::Corrupt(format!("transfer {id} is not one debit and one equal credit"))),
             None => Ok(()),
         }
     }
@@ -211,19 +201,14 @@ impl SqliteStore {
 
 impl LedgerRead for SqliteStore {
     fn account(&self, id: AccountId) -> Result<Option<AccountState>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare_cached("SELECT id, balance_cents, version FROM accounts WHERE id = ?1")?;
-        statement
-            .query_row([id.as_str()], account_state)
-            .optional()?
-            .transpose()
+        let mut statement =
+            self.connection.prepare_cached("SELECT id, balance_cents, version FROM accounts WHERE id = ?1")?;
+        statement.query_row([id.as_str()], account_state).optional()?.transpose()
     }
 
     fn transfer(&self, id: Uuid) -> Result<Option<TransferRecord>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare_cached("SELECT payer, fingerprint, result, at FROM transfers WHERE id = ?1")?;
+        let mut statement =
+            self.connection.prepare_cached("SELECT payer, fingerprint, result, at FROM transfers WHERE id = ?1")?;
         let row = statement
             .query_row([id.to_string()], |row| {
                 Ok((
@@ -256,48 +241,30 @@ fn direction_text(direction: Direction) -> &'static str {
 }
 
 fn account_id(text: &str) -> Result<AccountId, StoreError> {
-    AccountId::parse(text)
-        .ok_or_else(|| StoreError::Corrupt(format!("{text:?} is not an account id")))
+    AccountId::parse(text).ok_or_else(|| StoreError::Corrupt(format!("{text:?} is not an account id")))
 }
 
 fn account_state(row: &Row<'_>) -> rusqlite::Result<Result<AccountState, StoreError>> {
     let id: String = row.get(0)?;
     let (balance, version): (i64, u64) = (row.get(1)?, row.get(2)?);
-    Ok(account_id(&id).map(|id| AccountState {
-        id,
-        balance: Amount::from_cents(balance),
-        version,
-    }))
+    Ok(account_id(&id).map(|id| AccountState { id, balance: Amount::from_cents(balance), version }))
 }
 
 fn history_entry(row: &Row<'_>) -> rusqlite::Result<Result<HistoryEntry, StoreError>> {
     let (version, balance): (u64, i64) = (row.get(0)?, row.get(1)?);
-    let (transfer_id, direction, counterparty): (String, String, String) =
-        (row.get(2)?, row.get(3)?, row.get(4)?);
+    let (transfer_id, direction, counterparty): (String, String, String) = (row.get(2)?, row.get(3)?, row.get(4)?);
     let (amount, memo, at): (i64, Option<String>, String) = (row.get(5)?, row.get(6)?, row.get(7)?);
     let build = || -> Result<HistoryEntry, StoreError> {
-        let corrupt = || {
-            StoreError::Corrupt(format!(
-                "journal line for transfer {transfer_id} is unreadable"
-            ))
-        };
+        let corrupt = || StoreError::Corrupt(format!("journal line for transfer {transfer_id} is unreadable"));
         let entry = Entry {
             id: Uuid::parse_str(&transfer_id).map_err(|_| corrupt())?,
-            direction: if direction == "in" {
-                Direction::In
-            } else {
-                Direction::Out
-            },
+            direction: if direction == "in" { Direction::In } else { Direction::Out },
             counterparty: account_id(&counterparty)?,
             amount: Amount::from_cents(amount),
             memo,
             at,
         };
-        Ok(HistoryEntry {
-            version,
-            balance: Amount::from_cents(balance),
-            entry,
-        })
+        Ok(HistoryEntry { version, balance: Amount::from_cents(balance), entry })
     };
     Ok(build())
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use bank_core::protocol::{Online, topics};
 use rumqttc::{
-    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, MqttOptions,
-    Outgoing, Packet, Publish, QoS, SubscribeReasonCode, Transport,
+    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet,
+    Publish, QoS, SubscribeReasonCode, Transport,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -37,24 +37,21 @@ impl Endpoint {
     /// Parses `mqtt://user:pass@host:port` (or `mqtts://` for TLS with the system's roots).
     pub fn parse(url: &str) -> Result<Endpoint, String> {
         let example = "for example mqtt://ledger:PASSWORD@127.0.0.1:1883";
-        let parsed = url::Url::parse(url)
-            .map_err(|error| format!("--broker {url:?} is not a URL ({error}); {example}"))?;
+        let parsed =
+            url::Url::parse(url).map_err(|error| format!("--broker {url:?} is not a URL ({error}); {example}"))?;
         let tls = match parsed.scheme() {
             "mqtt" | "tcp" => false,
             "mqtts" | "ssl" => true,
             scheme => {
-                return Err(format!(
-                    "--broker scheme {scheme:?} is not supported; use mqtt:// or mqtts://, {example}"
-                ));
+                return Err(format!("--broker scheme {scheme:?} is not supported; use mqtt:// or mqtts://, {example}"));
             }
         };
         let host = parsed
             .host_str()
             .filter(|host| !host.is_empty())
             .ok_or_else(|| format!("--broker {url:?} has no host; {example}"))?;
-        let password = parsed
-            .password()
-            .ok_or_else(|| format!("--broker needs the ledger's user and password; {example}"))?;
+        let password =
+            parsed.password().ok_or_else(|| format!("--broker needs the ledger's user and password; {example}"))?;
         let decode = |text: &str| {
             url::form_urlencoded::parse(format!("x={text}").as_bytes())
                 .next()
@@ -78,12 +75,7 @@ impl Endpoint {
             .set_manual_acks(true)
             .set_keep_alive(Duration::from_secs(20))
             .set_max_packet_size(PACKET_BYTES_MAX, PACKET_BYTES_MAX)
-            .set_last_will(LastWill::new(
-                topics::LEDGER_STATUS,
-                Online::json(false),
-                QoS::AtLeastOnce,
-                true,
-            ));
+            .set_last_will(LastWill::new(topics::LEDGER_STATUS, Online::json(false), QoS::AtLeastOnce, true));
         if self.tls {
             options.set_transport(Transport::tls_with_default_config());
         }
@@ -102,24 +94,17 @@ pub async fn pump(
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                tracing::info!(
-                    session_present = ack.session_present,
-                    "connected to the broker"
-                );
+                tracing::info!(session_present = ack.session_present, "connected to the broker");
                 retry_delay = RETRY_DELAY_MIN;
                 connections.send_modify(|count| *count += 1);
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => forward(&requests, publish),
-            Ok(Event::Incoming(Packet::SubAck(ack)))
-                if ack.return_codes.contains(&SubscribeReasonCode::Failure) =>
-            {
+            Ok(Event::Incoming(Packet::SubAck(ack))) if ack.return_codes.contains(&SubscribeReasonCode::Failure) => {
                 return Err(ServiceError::SubscriptionRefused);
             }
             Ok(Event::Outgoing(Outgoing::Disconnect)) => return Ok(()),
             Ok(_) => {}
-            Err(ConnectionError::ConnectionRefused(code))
-                if code != ConnectReturnCode::ServiceUnavailable =>
-            {
+            Err(ConnectionError::ConnectionRefused(code)) if code != ConnectReturnCode::ServiceUnavailable => {
                 return Err(ServiceError::LoginRefused(format!("{code:?}")));
             }
             Err(error) => {
@@ -155,10 +140,7 @@ mod tests {
             ),
             ("127.0.0.1", 1884, "ledger", "p@ss", false)
         );
-        assert_eq!(
-            Endpoint::parse("mqtts://ledger:x@broker.lan").unwrap().port,
-            8883
-        );
+        assert_eq!(Endpoint::parse("mqtts://ledger:x@broker.lan").unwrap().port, 8883);
         for (url, expected) in [
             ("localhost:1883", "not supported"),
             ("mqtt://127.0.0.1:1883", "user and password"),

@@ -87,10 +87,7 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
 
 fn open_store(args: &RunArgs, config: &Config) -> Result<SqliteStore, ServiceError> {
     std::fs::create_dir_all(&args.data_dir).map_err(|error| {
-        ServiceError::Setup(format!(
-            "cannot create data directory {}: {error}",
-            args.data_dir.display()
-        ))
+        ServiceError::Setup(format!("cannot create data directory {}: {error}", args.data_dir.display()))
     })?;
     let path = args.data_dir.join(DATABASE_FILE);
     let store = SqliteStore::open(&path, &config.opening_balances())?;
@@ -107,23 +104,11 @@ async fn start_embedded_broker(
     warn_about_demo_passwords(args, &users);
     let tls = args.mqtts_listen.map(|listen| TlsListener {
         listen,
-        cert: args
-            .tls_cert
-            .clone()
-            .expect("clap requires --tls-cert with --mqtts-listen"),
-        key: args
-            .tls_key
-            .clone()
-            .expect("clap requires --tls-key with --mqtts-listen"),
+        cert: args.tls_cert.clone().expect("clap requires --tls-cert with --mqtts-listen"),
+        key: args.tls_key.clone().expect("clap requires --tls-key with --mqtts-listen"),
     });
-    let settings = BrokerSettings {
-        listen: args.mqtt_listen,
-        tls,
-        users,
-    };
-    let broker = EmbeddedBroker::start(settings)
-        .await
-        .map_err(ServiceError::Setup)?;
+    let settings = BrokerSettings { listen: args.mqtt_listen, tls, users };
+    let broker = EmbeddedBroker::start(settings).await.map_err(ServiceError::Setup)?;
     let endpoint = Endpoint {
         host: loopback_for(args.mqtt_listen).ip().to_string(),
         port: args.mqtt_listen.port(),
@@ -137,21 +122,15 @@ async fn start_embedded_broker(
 /// The address this process uses to reach its own listener.
 fn loopback_for(listen: SocketAddr) -> SocketAddr {
     match listen.ip() {
-        ip if ip.is_unspecified() && ip.is_ipv4() => {
-            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), listen.port())
-        }
-        ip if ip.is_unspecified() => {
-            SocketAddr::new(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), listen.port())
-        }
+        ip if ip.is_unspecified() && ip.is_ipv4() => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), listen.port()),
+        ip if ip.is_unspecified() => SocketAddr::new(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), listen.port()),
         _ => listen,
     }
 }
 
 fn warn_about_demo_passwords(args: &RunArgs, users: &crate::access::Users) {
-    let exposed = [Some(args.mqtt_listen), args.mqtts_listen]
-        .into_iter()
-        .flatten()
-        .any(|listen| !listen.ip().is_loopback());
+    let exposed =
+        [Some(args.mqtt_listen), args.mqtts_listen].into_iter().flatten().any(|listen| !listen.ip().is_loopback());
     let demo_users = users.with_demo_passwords();
     if exposed && !demo_users.is_empty() {
         tracing::warn!(
@@ -176,11 +155,7 @@ fn print_banner(args: &RunArgs, config: &Config, endpoint: &Endpoint, embedded: 
         lines.push(format!("  TLS listener:        {listen}"));
     }
     if args.config.is_none() {
-        let accounts: Vec<_> = config
-            .accounts
-            .iter()
-            .map(|account| account.number.to_string())
-            .collect();
+        let accounts: Vec<_> = config.accounts.iter().map(|account| account.number.to_string()).collect();
         lines.push(format!(
             "  demo logins: accounts {} with password `demo`; `operator` / `operator` (read-only)",
             accounts.join(", ")
@@ -199,29 +174,19 @@ fn batch_max_from_env() -> Result<usize, ServiceError> {
         Err(_) => Ok(worker::BATCH_MAX_DEFAULT),
         Ok(text) => match text.parse::<usize>() {
             Ok(batch_max @ 1..=4096) => Ok(batch_max),
-            _ => Err(ServiceError::Setup(format!(
-                "LEDGER_BATCH_MAX={text:?} must be a whole number from 1 to 4096"
-            ))),
+            _ => Err(ServiceError::Setup(format!("LEDGER_BATCH_MAX={text:?} must be a whole number from 1 to 4096"))),
         },
     }
 }
 
 async fn say_offline(client: &rumqttc::AsyncClient) {
-    let _ = client
-        .publish(
-            topics::LEDGER_STATUS,
-            QoS::AtLeastOnce,
-            true,
-            Online::json(false),
-        )
-        .await;
+    let _ = client.publish(topics::LEDGER_STATUS, QoS::AtLeastOnce, true, Online::json(false)).await;
     let _ = client.disconnect().await;
 }
 
 async fn shutdown_signal() -> Result<(), ServiceError> {
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|error| ServiceError::Setup(format!("cannot listen for SIGTERM: {error}")))?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|error| ServiceError::Setup(format!("cannot listen for SIGTERM: {error}")))?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
@@ -229,8 +194,6 @@ async fn shutdown_signal() -> Result<(), ServiceError> {
     Ok(())
 }
 
-fn joined(
-    outcome: Result<Result<(), ServiceError>, tokio::task::JoinError>,
-) -> Result<(), ServiceError> {
+fn joined(outcome: Result<Result<(), ServiceError>, tokio::task::JoinError>) -> Result<(), ServiceError> {
     outcome.map_err(|_| ServiceError::StoreLost)?
 }

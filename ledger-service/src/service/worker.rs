@@ -61,39 +61,18 @@ impl Worker {
     async fn announce(&mut self) -> Result<(), ServiceError> {
         self.client
             .subscribe_many([
-                rumqttc::SubscribeFilter::new(
-                    topics::TRANSFER_REQUEST_ALL.into(),
-                    QoS::AtLeastOnce,
-                ),
+                rumqttc::SubscribeFilter::new(topics::TRANSFER_REQUEST_ALL.into(), QoS::AtLeastOnce),
                 rumqttc::SubscribeFilter::new(topics::HISTORY_REQUEST_ALL.into(), QoS::AtLeastOnce),
             ])
             .await?;
-        self.client
-            .publish(
-                topics::LEDGER_STATUS,
-                QoS::AtLeastOnce,
-                true,
-                Online::json(true),
-            )
-            .await?;
-        let accounts = self
-            .store
-            .as_ref()
-            .ok_or(ServiceError::StoreLost)?
-            .accounts()?;
+        self.client.publish(topics::LEDGER_STATUS, QoS::AtLeastOnce, true, Online::json(true)).await?;
+        let accounts = self.store.as_ref().ok_or(ServiceError::StoreLost)?.accounts()?;
         for account in &accounts {
-            let snapshot = BalanceUpdate {
-                account: account.id,
-                balance: account.balance,
-                version: account.version,
-                entry: None,
-            };
+            let snapshot =
+                BalanceUpdate { account: account.id, balance: account.balance, version: account.version, entry: None };
             publish_update(&self.client, &snapshot).await?;
         }
-        tracing::info!(
-            accounts = accounts.len(),
-            "ledger online; balances republished"
-        );
+        tracing::info!(accounts = accounts.len(), "ledger online; balances republished");
         Ok(())
     }
 
@@ -103,13 +82,10 @@ impl Worker {
         let mut history_requests = Vec::new();
         for publish in publishes {
             match Inbound::parse(&publish.topic) {
-                Some(Inbound::TransferRequest(payer)) => submissions.push(Submission {
-                    payer,
-                    payload: publish.payload.to_vec(),
-                }),
-                Some(Inbound::HistoryRequest(account)) => {
-                    history_requests.push((account, publish.payload.to_vec()))
+                Some(Inbound::TransferRequest(payer)) => {
+                    submissions.push(Submission { payer, payload: publish.payload.to_vec() })
                 }
+                Some(Inbound::HistoryRequest(account)) => history_requests.push((account, publish.payload.to_vec())),
                 None => {
                     tracing::warn!(topic = %publish.topic, "ignoring a message on a topic the ledger does not serve")
                 }
@@ -121,12 +97,7 @@ impl Worker {
         for publish in publishes {
             self.client.ack(publish).await?;
         }
-        tracing::debug!(
-            requests = publishes.len(),
-            commit_us,
-            total_us = started.elapsed().as_micros(),
-            "batch done"
-        );
+        tracing::debug!(requests = publishes.len(), commit_us, total_us = started.elapsed().as_micros(), "batch done");
         Ok(())
     }
 
@@ -153,42 +124,21 @@ impl Worker {
 async fn publish(client: &AsyncClient, committed: &Committed) -> Result<(), ServiceError> {
     for (payer, result) in &committed.applied.results {
         let payload = serde_json::to_vec(result).expect("results always serialise");
-        client
-            .publish(
-                topics::transfer_result(*payer),
-                QoS::AtLeastOnce,
-                false,
-                payload,
-            )
-            .await?;
+        client.publish(topics::transfer_result(*payer), QoS::AtLeastOnce, false, payload).await?;
     }
     for update in &committed.applied.updates {
         publish_update(client, update).await?;
     }
     for (account, page) in &committed.pages {
         let payload = serde_json::to_vec(page).expect("history pages always serialise");
-        client
-            .publish(
-                topics::history_result(*account),
-                QoS::AtLeastOnce,
-                false,
-                payload,
-            )
-            .await?;
+        client.publish(topics::history_result(*account), QoS::AtLeastOnce, false, payload).await?;
     }
     Ok(())
 }
 
 async fn publish_update(client: &AsyncClient, update: &BalanceUpdate) -> Result<(), ServiceError> {
     let payload = serde_json::to_vec(update).expect("balance updates always serialise");
-    client
-        .publish(
-            topics::balance_update(update.account),
-            QoS::AtLeastOnce,
-            true,
-            payload,
-        )
-        .await?;
+    client.publish(topics::balance_update(update.account), QoS::AtLeastOnce, true, payload).await?;
     Ok(())
 }
 
@@ -209,27 +159,13 @@ fn commit_batch(
     Ok(Committed { applied, pages })
 }
 
-fn history_page(
-    store: &SqliteStore,
-    account: AccountId,
-    payload: &[u8],
-) -> Result<HistoryResult, StoreError> {
+fn history_page(store: &SqliteStore, account: AccountId, payload: &[u8]) -> Result<HistoryResult, StoreError> {
     let request = match parse_history_request(payload) {
         Ok(request) => request,
         Err(bad) => {
-            return Ok(HistoryResult::Rejected {
-                account,
-                reason: bad.reason,
-                message: bad.message,
-            });
+            return Ok(HistoryResult::Rejected { account, reason: bad.reason, message: bad.message });
         }
     };
-    let (entries, next_before_version) =
-        store.history(account, request.before_version, request.limit)?;
-    Ok(HistoryResult::Page {
-        account,
-        before_version: request.before_version,
-        entries,
-        next_before_version,
-    })
+    let (entries, next_before_version) = store.history(account, request.before_version, request.limit)?;
+    Ok(HistoryResult::Page { account, before_version: request.before_version, entries, next_before_version })
 }

@@ -9,9 +9,7 @@ const DEMO_TOTAL_CENTS: i64 = 100_000 + 72_614 + 250_000 + 35_000;
 
 async fn device(ledger: &Ledger, account: &str) -> Client {
     let client = ledger.connect(account).await;
-    client
-        .subscribe(&format!("bank/transfer/result/{account}"))
-        .await;
+    client.subscribe(&format!("bank/transfer/result/{account}")).await;
     client
 }
 
@@ -21,9 +19,7 @@ fn transfer(to: &str, amount: &str) -> serde_json::Value {
 
 fn accepted(result: &TransferResult) -> (String, u64) {
     match result {
-        TransferResult::Accepted {
-            balance, version, ..
-        } => (balance.to_string(), *version),
+        TransferResult::Accepted { balance, version, .. } => (balance.to_string(), *version),
         rejected => panic!("expected accepted, got {rejected:?}"),
     }
 }
@@ -36,12 +32,7 @@ fn reason(result: &TransferResult) -> Reason {
 }
 
 async fn total_cents(ledger: &Ledger) -> i64 {
-    ledger
-        .balances()
-        .await
-        .iter()
-        .map(|update| update.balance.cents())
-        .sum()
+    ledger.balances().await.iter().map(|update| update.balance.cents()).sum()
 }
 
 pub async fn accepted_transfer_moves_both_retained_balances(broker: Broker) {
@@ -55,10 +46,7 @@ pub async fn accepted_transfer_moves_both_retained_balances(broker: Broker) {
     // A device that connects afterwards gets the retained balance, with the entry that made it.
     let payee = ledger.connect("00002").await;
     payee.subscribe("bank/balanceUpdate/00002").await;
-    let update = payee
-        .wait_for("bank/balanceUpdate/00002", |_| true)
-        .await
-        .unwrap();
+    let update = payee.wait_for("bank/balanceUpdate/00002", |_| true).await.unwrap();
     assert_eq!(update["balance"], "731.14");
     assert_eq!(update["version"], 1);
     assert_eq!(update["entry"]["direction"], "in");
@@ -66,23 +54,16 @@ pub async fn accepted_transfer_moves_both_retained_balances(broker: Broker) {
     assert_eq!(update["entry"]["amount"], "5.00");
     assert_eq!(update["entry"]["memo"], "lunch");
     assert_eq!(update["entry"]["id"], request["id"]);
-    assert!(
-        update["entry"]["at"].as_str().unwrap().ends_with('Z'),
-        "RFC 3339 UTC"
-    );
+    assert!(update["entry"]["at"].as_str().unwrap().ends_with('Z'), "RFC 3339 UTC");
 
     let balance = ledger.balance("00001").await;
-    assert_eq!(
-        (balance.balance.to_string(), balance.version),
-        ("995.00".into(), 1)
-    );
+    assert_eq!((balance.balance.to_string(), balance.version), ("995.00".into(), 1));
 }
 
 pub async fn total_is_conserved(broker: Broker) {
     let ledger = Ledger::start(broker).await;
     assert_eq!(total_cents(&ledger).await, DEMO_TOTAL_CENTS);
-    let payers: Vec<Client> =
-        connect_all(["00001", "00003", "00004"].map(|account| device(&ledger, account))).await;
+    let payers: Vec<Client> = connect_all(["00001", "00003", "00004"].map(|account| device(&ledger, account))).await;
     let plan = [
         ("00001", 0, "00005", "100.01"),
         ("00003", 1, "00001", "2500"),
@@ -90,23 +71,14 @@ pub async fn total_is_conserved(broker: Broker) {
         ("00001", 0, "00004", "0.99"),
     ];
     for (payer, index, to, amount) in plan {
-        payers[index]
-            .request(payer, transfer(to, amount).to_string())
-            .await;
+        payers[index].request(payer, transfer(to, amount).to_string()).await;
     }
     assert_eq!(total_cents(&ledger).await, DEMO_TOTAL_CENTS);
-    let balances: Vec<String> = ledger
-        .balances()
-        .await
-        .iter()
-        .map(|update| update.balance.to_string())
-        .collect();
+    let balances: Vec<String> = ledger.balances().await.iter().map(|update| update.balance.to_string()).collect();
     assert_eq!(balances, ["3399.00", "726.14", "0.00", "350.99", "100.01"]);
 }
 
-async fn connect_all<const N: usize>(
-    connecting: [impl std::future::Future<Output = Client>; N],
-) -> Vec<Client> {
+async fn connect_all<const N: usize>(connecting: [impl std::future::Future<Output = Client>; N]) -> Vec<Client> {
     let mut clients = Vec::new();
     for future in connecting {
         clients.push(future.await);
@@ -118,44 +90,19 @@ pub async fn duplicate_ids_replay_and_conflicting_content_is_refused(broker: Bro
     let ledger = Ledger::start(broker).await;
     let payer = device(&ledger, "00001").await;
     let id = Uuid::now_v7();
-    let first = payer
-        .request(
-            "00001",
-            json!({"id": id, "to": "00002", "amount": "5.00"}).to_string(),
-        )
-        .await;
-    let again = payer
-        .request(
-            "00001",
-            json!({"id": id, "to": "00002", "amount": "5"}).to_string(),
-        )
-        .await;
+    let first = payer.request("00001", json!({"id": id, "to": "00002", "amount": "5.00"}).to_string()).await;
+    let again = payer.request("00001", json!({"id": id, "to": "00002", "amount": "5"}).to_string()).await;
     assert_eq!(again, first, "a retry gets the stored result");
-    let conflict = payer
-        .request(
-            "00001",
-            json!({"id": id, "to": "00002", "amount": "6.00"}).to_string(),
-        )
-        .await;
+    let conflict = payer.request("00001", json!({"id": id, "to": "00002", "amount": "6.00"}).to_string()).await;
     assert_eq!(reason(&conflict), Reason::IdConflict);
-    let to_other = payer
-        .request(
-            "00001",
-            json!({"id": id, "to": "00003", "amount": "5.00"}).to_string(),
-        )
-        .await;
+    let to_other = payer.request("00001", json!({"id": id, "to": "00003", "amount": "5.00"}).to_string()).await;
     assert_eq!(reason(&to_other), Reason::IdConflict);
 
     let broke = device(&ledger, "00005").await;
     let rejected_id = Uuid::now_v7();
     let rejected = json!({"id": rejected_id, "to": "00001", "amount": "1.00"}).to_string();
-    assert_eq!(
-        reason(&broke.request("00005", rejected.clone()).await),
-        Reason::InsufficientFunds
-    );
-    payer
-        .request("00001", transfer("00005", "10").to_string())
-        .await;
+    assert_eq!(reason(&broke.request("00005", rejected.clone()).await), Reason::InsufficientFunds);
+    payer.request("00001", transfer("00005", "10").to_string()).await;
     assert_eq!(
         reason(&broke.request("00005", rejected).await),
         Reason::InsufficientFunds,
@@ -163,11 +110,7 @@ pub async fn duplicate_ids_replay_and_conflicting_content_is_refused(broker: Bro
     );
 
     let balance = ledger.balance("00001").await;
-    assert_eq!(
-        (balance.balance.to_string(), balance.version),
-        ("985.00".into(), 2),
-        "applied once each"
-    );
+    assert_eq!((balance.balance.to_string(), balance.version), ("985.00".into(), 2), "applied once each");
 }
 
 pub async fn every_bad_request_is_rejected_with_its_reason(broker: Broker) {
@@ -177,103 +120,39 @@ pub async fn every_bad_request_is_rejected_with_its_reason(broker: Broker) {
     let cases: Vec<(String, Reason)> = vec![
         ("{not json".into(), Reason::MalformedRequest),
         ("[]".into(), Reason::MalformedRequest),
-        (
-            json!({"to": "00002", "amount": "5"}).to_string(),
-            Reason::MalformedRequest,
-        ),
-        (
-            json!({"id": 42, "to": "00002", "amount": "5"}).to_string(),
-            Reason::MalformedRequest,
-        ),
-        (
-            json!({"id": id(), "amount": "5"}).to_string(),
-            Reason::MalformedRequest,
-        ),
-        (
-            json!({"id": id(), "to": "00002"}).to_string(),
-            Reason::MalformedRequest,
-        ),
-        (
-            json!({"id": id(), "to": 2, "amount": "5"}).to_string(),
-            Reason::MalformedRequest,
-        ),
-        (
-            json!({"id": id(), "to": "00002", "amount": 5}).to_string(),
-            Reason::InvalidAmount,
-        ),
-        (
-            json!({"id": id(), "to": "00002", "amount": "0"}).to_string(),
-            Reason::InvalidAmount,
-        ),
-        (
-            json!({"id": id(), "to": "00002", "amount": "-1"}).to_string(),
-            Reason::InvalidAmount,
-        ),
-        (
-            json!({"id": id(), "to": "00002", "amount": "1.001"}).to_string(),
-            Reason::InvalidAmount,
-        ),
-        (
-            json!({"id": id(), "to": "00002", "amount": "1e3"}).to_string(),
-            Reason::InvalidAmount,
-        ),
-        (
-            json!({"id": id(), "to": "00002", "amount": "abc"}).to_string(),
-            Reason::InvalidAmount,
-        ),
-        (
-            json!({"id": id(), "to": "00002", "amount": "1000000.01"}).to_string(),
-            Reason::InvalidAmount,
-        ),
-        (
-            json!({"id": id(), "to": "00001", "amount": "5"}).to_string(),
-            Reason::SameAccount,
-        ),
-        (
-            json!({"id": id(), "to": "00009", "amount": "5"}).to_string(),
-            Reason::UnknownAccount,
-        ),
+        (json!({"to": "00002", "amount": "5"}).to_string(), Reason::MalformedRequest),
+        (json!({"id": 42, "to": "00002", "amount": "5"}).to_string(), Reason::MalformedRequest),
+        (json!({"id": id(), "amount": "5"}).to_string(), Reason::MalformedRequest),
+        (json!({"id": id(), "to": "00002"}).to_string(), Reason::MalformedRequest),
+        (json!({"id": id(), "to": 2, "amount": "5"}).to_string(), Reason::MalformedRequest),
+        (json!({"id": id(), "to": "00002", "amount": 5}).to_string(), Reason::InvalidAmount),
+        (json!({"id": id(), "to": "00002", "amount": "0"}).to_string(), Reason::InvalidAmount),
+        (json!({"id": id(), "to": "00002", "amount": "-1"}).to_string(), Reason::InvalidAmount),
+        (json!({"id": id(), "to": "00002", "amount": "1.001"}).to_string(), Reason::InvalidAmount),
+        (json!({"id": id(), "to": "00002", "amount": "1e3"}).to_string(), Reason::InvalidAmount),
+        (json!({"id": id(), "to": "00002", "amount": "abc"}).to_string(), Reason::InvalidAmount),
+        (json!({"id": id(), "to": "00002", "amount": "1000000.01"}).to_string(), Reason::InvalidAmount),
+        (json!({"id": id(), "to": "00001", "amount": "5"}).to_string(), Reason::SameAccount),
+        (json!({"id": id(), "to": "00009", "amount": "5"}).to_string(), Reason::UnknownAccount),
         (
             json!({"id": id(), "to": "00002", "amount": "5", "memo": "x".repeat(141)}).to_string(),
             Reason::MalformedRequest,
         ),
+        (json!({"id": id(), "to": "00002", "amount": "5", "memo": 5}).to_string(), Reason::MalformedRequest),
+        (json!({"id": id(), "to": "00002", "amount": "1000.01"}).to_string(), Reason::InsufficientFunds),
         (
-            json!({"id": id(), "to": "00002", "amount": "5", "memo": 5}).to_string(),
-            Reason::MalformedRequest,
-        ),
-        (
-            json!({"id": id(), "to": "00002", "amount": "1000.01"}).to_string(),
-            Reason::InsufficientFunds,
-        ),
-        (
-            format!(
-                r#"{{"id":"{}","to":"00002","amount":"5","memo":"{}"}}"#,
-                id(),
-                "x".repeat(64 * 1024)
-            ),
+            format!(r#"{{"id":"{}","to":"00002","amount":"5","memo":"{}"}}"#, id(), "x".repeat(64 * 1024)),
             Reason::MalformedRequest,
         ),
     ];
     for (payload, expected) in cases {
         let result = payer.request("00001", payload.clone()).await;
-        let TransferResult::Rejected {
-            reason,
-            message,
-            id,
-        } = &result
-        else {
-            panic!("{payload:.80} was accepted")
-        };
+        let TransferResult::Rejected { reason, message, id } = &result else { panic!("{payload:.80} was accepted") };
         assert_eq!(*reason, expected, "{payload:.80}: {message}");
         assert!(!message.is_empty());
-        let readable_id = serde_json::from_str::<serde_json::Value>(&payload)
-            .ok()
-            .and_then(|v| v["id"].as_str().map(String::from));
-        assert_eq!(
-            id.map(|id| id.to_string()),
-            readable_id,
-            "the id is echoed when it can be read"
-        );
+        let readable_id =
+            serde_json::from_str::<serde_json::Value>(&payload).ok().and_then(|v| v["id"].as_str().map(String::from));
+        assert_eq!(id.map(|id| id.to_string()), readable_id, "the id is echoed when it can be read");
     }
     for update in ledger.balances().await {
         assert_eq!(update.version, 0, "{} changed", update.account);
@@ -295,11 +174,7 @@ pub async fn account_users_cannot_read_other_accounts(broker: Broker) {
         "$SYS/#",
     ] {
         let codes = snoop.try_subscribe(filter, QoS::AtLeastOnce).await;
-        assert_eq!(
-            codes,
-            [SubscribeReasonCode::Failure],
-            "00001 subscribing to {filter}"
-        );
+        assert_eq!(codes, [SubscribeReasonCode::Failure], "00001 subscribing to {filter}");
     }
     for filter in [
         "bank/balanceUpdate/00001",
@@ -312,16 +187,10 @@ pub async fn account_users_cannot_read_other_accounts(broker: Broker) {
     }
     // Nothing of 00002's reaches 00001 when 00002 moves money.
     let victim = device(&ledger, "00002").await;
-    victim
-        .request("00002", transfer("00003", "1").to_string())
-        .await;
+    victim.request("00002", transfer("00003", "1").to_string()).await;
     victim.publish("bank/history/request/00002", "{}").await;
     while let Some(publish) = snoop.next(QUIET).await {
-        assert!(
-            !publish.topic.contains("00002"),
-            "00001 received {}",
-            publish.topic
-        );
+        assert!(!publish.topic.contains("00002"), "00001 received {}", publish.topic);
     }
 }
 
@@ -332,29 +201,22 @@ pub async fn account_users_cannot_move_other_accounts_money(broker: Broker) {
     let thief = device(&ledger, "00001").await;
     let stolen = Uuid::now_v7();
     thief
-        .publish(
-            "bank/transfer/request/00002",
-            json!({"id": stolen, "to": "00001", "amount": "700"}).to_string(),
-        )
+        .publish("bank/transfer/request/00002", json!({"id": stolen, "to": "00001", "amount": "700"}).to_string())
         .await;
     thief
         .publish(
             "bank/balanceUpdate/00001",
-            json!({"account": "00001", "balance": "1000000.00", "version": 99, "entry": null})
-                .to_string(),
+            json!({"account": "00001", "balance": "1000000.00", "version": 99, "entry": null}).to_string(),
         )
         .await;
     thief
         .publish(
             "bank/transfer/result/00002",
-            json!({"id": stolen, "status": "accepted", "balance": "0.00", "version": 1})
-                .to_string(),
+            json!({"id": stolen, "status": "accepted", "balance": "0.00", "version": 1}).to_string(),
         )
         .await;
     // A request of its own proves the ledger has read everything sent before it.
-    let marker = thief
-        .request("00001", transfer("00003", "1").to_string())
-        .await;
+    let marker = thief.request("00001", transfer("00003", "1").to_string()).await;
     assert_eq!(accepted(&marker).1, 1);
     while let Some(publish) = watcher.next(QUIET).await {
         assert!(
@@ -363,51 +225,27 @@ pub async fn account_users_cannot_move_other_accounts_money(broker: Broker) {
         );
     }
     let balances = ledger.balances().await;
-    let summary: Vec<(String, u64)> = balances
-        .iter()
-        .map(|u| (u.balance.to_string(), u.version))
-        .collect();
+    let summary: Vec<(String, u64)> = balances.iter().map(|u| (u.balance.to_string(), u.version)).collect();
     assert_eq!(summary[..2], [("999.00".into(), 1), ("726.14".into(), 0)]);
 }
 
 pub async fn operator_reads_everything_and_writes_nothing(broker: Broker) {
     let ledger = Ledger::start(broker).await;
     let operator = ledger.connect_as("operator", "operator").await;
-    assert_eq!(
-        operator.try_subscribe("#", QoS::AtLeastOnce).await,
-        [SubscribeReasonCode::Failure]
-    );
+    assert_eq!(operator.try_subscribe("#", QoS::AtLeastOnce).await, [SubscribeReasonCode::Failure]);
     operator.subscribe("bank/#").await;
-    operator
-        .publish(
-            "bank/transfer/request/00001",
-            transfer("00005", "100").to_string(),
-        )
-        .await;
-    operator
-        .publish("bank/ledger/status", r#"{"online":false}"#)
-        .await;
+    operator.publish("bank/transfer/request/00001", transfer("00005", "100").to_string()).await;
+    operator.publish("bank/ledger/status", r#"{"online":false}"#).await;
     let payer = device(&ledger, "00002").await;
-    payer
-        .request("00002", transfer("00005", "0.14").to_string())
-        .await;
+    payer.request("00002", transfer("00005", "0.14").to_string()).await;
     let feed = operator
         .wait_for("bank/balanceUpdate/00005", |update| update["version"] == 1)
         .await
         .expect("the operator sees transfers live");
-    assert_eq!(
-        feed["balance"], "0.14",
-        "the operator's forged request was not applied"
-    );
+    assert_eq!(feed["balance"], "0.14", "the operator's forged request was not applied");
     let status = ledger.connect_as("operator", "operator").await;
     status.subscribe("bank/ledger/status").await;
-    assert_eq!(
-        status
-            .wait_for("bank/ledger/status", |_| true)
-            .await
-            .unwrap()["online"],
-        true
-    );
+    assert_eq!(status.wait_for("bank/ledger/status", |_| true).await.unwrap()["online"], true);
 }
 
 pub async fn wrong_or_missing_credentials_are_refused_at_connect(broker: Broker) {
@@ -426,10 +264,7 @@ pub async fn wrong_or_missing_credentials_are_refused_at_connect(broker: Broker)
             Some(password) => options.set_credentials(user, password),
             None => options.set_credentials("", ""),
         };
-        let error = Client::connect(options)
-            .await
-            .err()
-            .unwrap_or_else(|| panic!("{user}/{password:?} was let in"));
+        let error = Client::connect(options).await.err().unwrap_or_else(|| panic!("{user}/{password:?} was let in"));
         assert!(
             matches!(
                 error,
@@ -442,128 +277,63 @@ pub async fn wrong_or_missing_credentials_are_refused_at_connect(broker: Broker)
     }
     let mut anonymous = rumqttc::MqttOptions::new("anonymous", "127.0.0.1", ledger.port);
     anonymous.set_keep_alive(std::time::Duration::from_secs(5));
-    assert!(
-        Client::connect(anonymous).await.is_err(),
-        "anonymous clients are refused"
-    );
+    assert!(Client::connect(anonymous).await.is_err(), "anonymous clients are refused");
 }
 
 pub async fn retained_balances_reach_late_subscribers_at_their_qos(broker: Broker) {
     let ledger = Ledger::start(broker).await;
     let phone = ledger.connect("00002").await;
     assert_eq!(
-        phone
-            .try_subscribe("bank/balanceUpdate/00002", QoS::AtMostOnce)
-            .await,
+        phone.try_subscribe("bank/balanceUpdate/00002", QoS::AtMostOnce).await,
         [SubscribeReasonCode::Success(QoS::AtMostOnce)]
     );
     let retained = phone.next(WAIT).await.expect("the retained balance");
-    assert!(
-        retained.retain,
-        "a late subscriber gets the retained message"
-    );
-    assert_eq!(
-        retained.qos,
-        QoS::AtMostOnce,
-        "QoS 1 is downgraded to the subscription's QoS 0"
-    );
+    assert!(retained.retain, "a late subscriber gets the retained message");
+    assert_eq!(retained.qos, QoS::AtMostOnce, "QoS 1 is downgraded to the subscription's QoS 0");
     let snapshot: serde_json::Value = serde_json::from_slice(&retained.payload).unwrap();
-    assert_eq!(
-        snapshot,
-        json!({"account": "00002", "balance": "726.14", "version": 0, "entry": null})
-    );
+    assert_eq!(snapshot, json!({"account": "00002", "balance": "726.14", "version": 0, "entry": null}));
 }
 
 pub async fn history_pages_newest_first(broker: Broker) {
     let ledger = Ledger::start(broker).await;
     let payer = device(&ledger, "00001").await;
     for cents in 1..=5 {
-        payer
-            .request(
-                "00001",
-                transfer("00004", &format!("0.0{cents}")).to_string(),
-            )
-            .await;
+        payer.request("00001", transfer("00004", &format!("0.0{cents}")).to_string()).await;
     }
     let reader = ledger.connect("00004").await;
     reader.subscribe("bank/history/result/00004").await;
-    reader
-        .publish(
-            "bank/history/request/00004",
-            r#"{"limit":2,"before_version":null}"#,
-        )
-        .await;
-    let page = reader
-        .wait_for("bank/history/result/00004", |_| true)
-        .await
-        .unwrap();
-    let versions: Vec<_> = page["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["version"].as_u64().unwrap())
-        .collect();
+    reader.publish("bank/history/request/00004", r#"{"limit":2,"before_version":null}"#).await;
+    let page = reader.wait_for("bank/history/result/00004", |_| true).await.unwrap();
+    let versions: Vec<_> = page["entries"].as_array().unwrap().iter().map(|e| e["version"].as_u64().unwrap()).collect();
     assert_eq!(versions, [5, 4]);
     assert_eq!(page["entries"][0]["amount"], "0.05");
     assert_eq!(page["entries"][0]["direction"], "in");
     assert_eq!(page["entries"][0]["balance"], "350.15");
     assert_eq!(page["next_before_version"], 4);
-    reader
-        .publish(
-            "bank/history/request/00004",
-            r#"{"limit":50,"before_version":4}"#,
-        )
-        .await;
-    let page = reader
-        .wait_for("bank/history/result/00004", |page| {
-            page["before_version"] == 4
-        })
-        .await
-        .unwrap();
-    let versions: Vec<_> = page["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["version"].as_u64().unwrap())
-        .collect();
+    reader.publish("bank/history/request/00004", r#"{"limit":50,"before_version":4}"#).await;
+    let page = reader.wait_for("bank/history/result/00004", |page| page["before_version"] == 4).await.unwrap();
+    let versions: Vec<_> = page["entries"].as_array().unwrap().iter().map(|e| e["version"].as_u64().unwrap()).collect();
     assert_eq!(versions, [3, 2, 1]);
     assert_eq!(page["next_before_version"], serde_json::Value::Null);
-    reader
-        .publish("bank/history/request/00004", r#"{"limit":"all"}"#)
-        .await;
-    let refused = reader
-        .wait_for("bank/history/result/00004", |page| {
-            page.get("reason").is_some()
-        })
-        .await
-        .unwrap();
+    reader.publish("bank/history/request/00004", r#"{"limit":"all"}"#).await;
+    let refused = reader.wait_for("bank/history/result/00004", |page| page.get("reason").is_some()).await.unwrap();
     assert_eq!(refused["reason"], "malformed_request");
 }
 
 pub async fn persistent_sessions_keep_messages_for_offline_devices(broker: Broker) {
     let ledger = Ledger::start(broker).await;
     let mut options = ledger.options("00002", "demo");
-    options
-        .set_client_id("phone-of-00002".into())
-        .set_clean_session(false);
+    options.set_client_id("phone-of-00002".into()).set_clean_session(false);
     let phone = Client::connect(options.clone()).await.unwrap();
     phone.subscribe("bank/balanceUpdate/00002").await;
     phone.next(WAIT).await.expect("retained snapshot");
     phone.client.disconnect().await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
-    device(&ledger, "00001")
-        .await
-        .request("00001", transfer("00002", "3.86").to_string())
-        .await;
+    device(&ledger, "00001").await.request("00001", transfer("00002", "3.86").to_string()).await;
     let phone = Client::connect(options).await.unwrap();
-    let queued = phone
-        .wait_for("bank/balanceUpdate/00002", |update| update["version"] == 1)
-        .await;
-    assert_eq!(
-        queued.expect("the update queued while offline")["balance"],
-        "730.00"
-    );
+    let queued = phone.wait_for("bank/balanceUpdate/00002", |update| update["version"] == 1).await;
+    assert_eq!(queued.expect("the update queued while offline")["balance"], "730.00");
 }
 
 pub async fn last_will_marks_a_vanished_device_offline(broker: Broker) {
@@ -576,30 +346,13 @@ pub async fn last_will_marks_a_vanished_device_offline(broker: Broker) {
         true,
     ));
     let phone = Client::connect(options).await.unwrap();
-    phone
-        .client
-        .publish(
-            "bank/presence/00001/phone",
-            QoS::AtLeastOnce,
-            true,
-            r#"{"online":true}"#,
-        )
-        .await
-        .unwrap();
+    phone.client.publish("bank/presence/00001/phone", QoS::AtLeastOnce, true, r#"{"online":true}"#).await.unwrap();
     let tablet = ledger.connect("00001").await;
     tablet.subscribe("bank/presence/00001/+").await;
-    assert!(
-        tablet
-            .wait_for("bank/presence/00001/phone", |p| p["online"] == true)
-            .await
-            .is_some()
-    );
+    assert!(tablet.wait_for("bank/presence/00001/phone", |p| p["online"] == true).await.is_some());
     phone.drop_connection();
     assert!(
-        tablet
-            .wait_for("bank/presence/00001/phone", |p| p["online"] == false)
-            .await
-            .is_some(),
+        tablet.wait_for("bank/presence/00001/phone", |p| p["online"] == false).await.is_some(),
         "the will was published"
     );
 }
@@ -607,35 +360,22 @@ pub async fn last_will_marks_a_vanished_device_offline(broker: Broker) {
 pub async fn kill_9_keeps_balances_and_deduplication(broker: Broker) {
     let mut ledger = Ledger::start(broker).await;
     let request = transfer("00002", "100").to_string();
-    let first = device(&ledger, "00001")
-        .await
-        .request("00001", request.clone())
-        .await;
+    let first = device(&ledger, "00001").await.request("00001", request.clone()).await;
     assert_eq!(accepted(&first), ("900.00".into(), 1));
     ledger.kill();
     if broker == Broker::Mosquitto {
         let status = ledger.connect_as("operator", "operator").await;
         status.subscribe("bank/ledger/status").await;
         assert!(
-            status
-                .wait_for("bank/ledger/status", |s| s["online"] == false)
-                .await
-                .is_some(),
+            status.wait_for("bank/ledger/status", |s| s["online"] == false).await.is_some(),
             "the ledger's will says offline"
         );
     }
     ledger.spawn().await;
-    let retry = device(&ledger, "00001")
-        .await
-        .request("00001", request)
-        .await;
+    let retry = device(&ledger, "00001").await.request("00001", request).await;
     assert_eq!(retry, first, "the stored result survives the crash");
-    let balances: Vec<(String, u64)> = ledger
-        .balances()
-        .await
-        .iter()
-        .map(|u| (u.balance.to_string(), u.version))
-        .collect();
+    let balances: Vec<(String, u64)> =
+        ledger.balances().await.iter().map(|u| (u.balance.to_string(), u.version)).collect();
     assert_eq!(balances[..2], [("900.00".into(), 1), ("826.14".into(), 1)]);
 }
 

@@ -7,9 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use bank_core::protocol::{AccountId, BalanceUpdate, TransferResult, topics};
-use rumqttc::{
-    AsyncClient, ConnectionError, Event, MqttOptions, Packet, Publish, QoS, SubscribeReasonCode,
-};
+use rumqttc::{AsyncClient, ConnectionError, Event, MqttOptions, Packet, Publish, QoS, SubscribeReasonCode};
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::mpsc;
@@ -42,16 +40,8 @@ impl Ledger {
     pub async fn start_with(broker: Broker, extra_args: Vec<String>) -> Ledger {
         let data_dir = TempDir::new().unwrap();
         let port = free_port();
-        let mosquitto =
-            (broker == Broker::Mosquitto).then(|| start_mosquitto(data_dir.path(), port));
-        let mut ledger = Ledger {
-            broker,
-            port,
-            data_dir,
-            process: None,
-            mosquitto,
-            extra_args,
-        };
+        let mosquitto = (broker == Broker::Mosquitto).then(|| start_mosquitto(data_dir.path(), port));
+        let mut ledger = Ledger { broker, port, data_dir, process: None, mosquitto, extra_args };
         ledger.spawn().await;
         ledger
     }
@@ -64,33 +54,17 @@ impl Ledger {
             .open(self.data_dir.path().join("ledger.log"))
             .unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_ledger-service"));
-        command
-            .arg("--data-dir")
-            .arg(self.data_dir.path())
-            .args(&self.extra_args);
+        command.arg("--data-dir").arg(self.data_dir.path()).args(&self.extra_args);
         match self.broker {
-            Broker::Embedded => command
-                .arg("--mqtt-listen")
-                .arg(format!("127.0.0.1:{}", self.port)),
-            Broker::Mosquitto => command
-                .arg("--broker")
-                .arg(format!("mqtt://ledger:ledger@127.0.0.1:{}", self.port)),
+            Broker::Embedded => command.arg("--mqtt-listen").arg(format!("127.0.0.1:{}", self.port)),
+            Broker::Mosquitto => command.arg("--broker").arg(format!("mqtt://ledger:ledger@127.0.0.1:{}", self.port)),
         };
-        command
-            .env("RUST_LOG", "info")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log);
+        command.env("RUST_LOG", "info").stdout(log.try_clone().unwrap()).stderr(log);
         self.process = Some(command.spawn().expect("ledger-service starts"));
         let status = self.connect_retrying("operator", "operator").await;
         status.subscribe(topics::LEDGER_STATUS).await;
-        let online = status
-            .wait_for(topics::LEDGER_STATUS, |payload| payload["online"] == true)
-            .await;
-        assert!(
-            online.is_some(),
-            "ledger did not come online; log:\n{}",
-            self.log()
-        );
+        let online = status.wait_for(topics::LEDGER_STATUS, |payload| payload["online"] == true).await;
+        assert!(online.is_some(), "ledger did not come online; log:\n{}", self.log());
     }
 
     /// `kill -9`: no shutdown code runs.
@@ -104,11 +78,7 @@ impl Ledger {
     /// SIGTERM, and the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let mut process = self.process.take().expect("ledger is running");
-        Command::new("kill")
-            .arg("-TERM")
-            .arg(process.id().to_string())
-            .status()
-            .unwrap();
+        Command::new("kill").arg("-TERM").arg(process.id().to_string()).status().unwrap();
         process.wait().unwrap()
     }
 
@@ -141,11 +111,8 @@ impl Ledger {
     }
 
     pub fn options(&self, user: &str, password: &str) -> MqttOptions {
-        let mut options = MqttOptions::new(
-            format!("test-{user}-{}", uuid::Uuid::new_v4().simple()),
-            "127.0.0.1",
-            self.port,
-        );
+        let mut options =
+            MqttOptions::new(format!("test-{user}-{}", uuid::Uuid::new_v4().simple()), "127.0.0.1", self.port);
         options
             .set_credentials(user, password)
             .set_keep_alive(Duration::from_secs(5))
@@ -168,11 +135,7 @@ impl Ledger {
 
     pub async fn balance(&self, account: &str) -> BalanceUpdate {
         let id = AccountId::parse(account).unwrap();
-        self.balances()
-            .await
-            .into_iter()
-            .find(|update| update.account == id)
-            .unwrap()
+        self.balances().await.into_iter().find(|update| update.account == id).unwrap()
     }
 }
 
@@ -187,18 +150,11 @@ impl Drop for Ledger {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 /// Runs Mosquitto with the shipped config and dynamic-security file, moved to a free port and a temp dir.
@@ -210,19 +166,10 @@ fn start_mosquitto(dir: &Path, port: u16) -> Child {
     std::fs::create_dir_all(&persistence).unwrap();
     let config = std::fs::read_to_string(shipped.join("mosquitto.conf"))
         .unwrap()
-        .replace(
-            "listener 1883 127.0.0.1",
-            &format!("listener {port} 127.0.0.1"),
-        )
-        .replace(
-            "deploy/mosquitto/dynamic-security.json",
-            dynsec.to_str().unwrap(),
-        )
+        .replace("listener 1883 127.0.0.1", &format!("listener {port} 127.0.0.1"))
+        .replace("deploy/mosquitto/dynamic-security.json", dynsec.to_str().unwrap())
         .replace("ledger-data/mosquitto/", persistence.to_str().unwrap());
-    assert!(
-        config.contains(&format!("listener {port}")),
-        "mosquitto.conf no longer has the expected listener line"
-    );
+    assert!(config.contains(&format!("listener {port}")), "mosquitto.conf no longer has the expected listener line");
     let config_path = dir.join("mosquitto.conf");
     std::fs::write(&config_path, config).unwrap();
     let log = std::fs::File::create(dir.join("mosquitto.log")).unwrap();
@@ -259,10 +206,7 @@ impl Client {
     pub async fn connect(options: MqttOptions) -> Result<Client, ConnectionError> {
         let (client, mut eventloop) = AsyncClient::new(options, 100);
         loop {
-            match tokio::time::timeout(WAIT, eventloop.poll())
-                .await
-                .expect("CONNACK in time")
-            {
+            match tokio::time::timeout(WAIT, eventloop.poll()).await.expect("CONNACK in time") {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => break,
                 Ok(_) => continue,
                 Err(error) => return Err(error),
@@ -274,53 +218,34 @@ impl Client {
             loop {
                 match eventloop.poll().await {
                     Ok(Event::Incoming(Packet::Publish(publish))) => drop(message_tx.send(publish)),
-                    Ok(Event::Incoming(Packet::SubAck(ack))) => {
-                        drop(suback_tx.send(ack.return_codes))
-                    }
+                    Ok(Event::Incoming(Packet::SubAck(ack))) => drop(suback_tx.send(ack.return_codes)),
                     Ok(_) => {}
                     Err(_) => return,
                 }
             }
         });
-        Ok(Client {
-            client,
-            messages: messages.into(),
-            subacks: subacks.into(),
-            task,
-        })
+        Ok(Client { client, messages: messages.into(), subacks: subacks.into(), task })
     }
 
     /// Subscribes at QoS 1 and asserts the broker granted it.
     pub async fn subscribe(&self, filter: &str) {
         let codes = self.try_subscribe(filter, QoS::AtLeastOnce).await;
-        assert!(
-            matches!(codes[..], [SubscribeReasonCode::Success(_)]),
-            "subscription to {filter} refused: {codes:?}"
-        );
+        assert!(matches!(codes[..], [SubscribeReasonCode::Success(_)]), "subscription to {filter} refused: {codes:?}");
     }
 
     pub async fn try_subscribe(&self, filter: &str, qos: QoS) -> Vec<SubscribeReasonCode> {
         self.client.subscribe(filter, qos).await.unwrap();
         let mut subacks = self.subacks.lock().await;
-        tokio::time::timeout(WAIT, subacks.recv())
-            .await
-            .expect("SUBACK in time")
-            .expect("connection open")
+        tokio::time::timeout(WAIT, subacks.recv()).await.expect("SUBACK in time").expect("connection open")
     }
 
     pub async fn publish(&self, topic: &str, payload: impl Into<Vec<u8>>) {
-        self.client
-            .publish(topic, QoS::AtLeastOnce, false, payload.into())
-            .await
-            .unwrap();
+        self.client.publish(topic, QoS::AtLeastOnce, false, payload.into()).await.unwrap();
     }
 
     pub async fn next(&self, timeout: Duration) -> Option<Publish> {
         let mut messages = self.messages.lock().await;
-        tokio::time::timeout(timeout, messages.recv())
-            .await
-            .ok()
-            .flatten()
+        tokio::time::timeout(timeout, messages.recv()).await.ok().flatten()
     }
 
     /// The next message on `topic` whose JSON payload satisfies `wanted`; others are skipped.
@@ -340,22 +265,10 @@ impl Client {
     /// The caller must already be subscribed to its result topic.
     pub async fn request(&self, payer: &str, payload: impl Into<Vec<u8>>) -> TransferResult {
         let payload = payload.into();
-        let id = serde_json::from_slice::<Value>(&payload)
-            .ok()
-            .and_then(|value| value.get("id").cloned());
-        let id = id
-            .filter(|id| {
-                id.as_str()
-                    .is_some_and(|id| uuid::Uuid::parse_str(id).is_ok())
-            })
-            .unwrap_or(Value::Null);
-        self.publish(&format!("bank/transfer/request/{payer}"), payload)
-            .await;
-        let result = self
-            .wait_for(&format!("bank/transfer/result/{payer}"), |result| {
-                result["id"] == id
-            })
-            .await;
+        let id = serde_json::from_slice::<Value>(&payload).ok().and_then(|value| value.get("id").cloned());
+        let id = id.filter(|id| id.as_str().is_some_and(|id| uuid::Uuid::parse_str(id).is_ok())).unwrap_or(Value::Null);
+        self.publish(&format!("bank/transfer/request/{payer}"), payload).await;
+        let result = self.wait_for(&format!("bank/transfer/result/{payer}"), |result| result["id"] == id).await;
         serde_json::from_value(result.expect("a result for the request")).unwrap()
     }
 

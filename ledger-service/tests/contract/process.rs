@@ -10,32 +10,17 @@ use uuid::Uuid;
 use crate::harness::{Broker, Client, Ledger, WAIT, free_port};
 
 fn ledger_service(args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_ledger-service"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let output = Command::new(env!("CARGO_BIN_EXE_ledger-service")).args(args).output().unwrap();
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 #[test]
 fn bad_flags_get_a_clear_message_and_a_non_zero_exit() {
     let cases: [(&[&str], &str); 5] = [
-        (
-            &["--mqtt-listen", "nowhere"],
-            "invalid value 'nowhere' for '--mqtt-listen",
-        ),
-        (
-            &["--broker", "mqtt://127.0.0.1:1883"],
-            "--broker needs the ledger's user and password",
-        ),
+        (&["--mqtt-listen", "nowhere"], "invalid value 'nowhere' for '--mqtt-listen"),
+        (&["--broker", "mqtt://127.0.0.1:1883"], "--broker needs the ledger's user and password"),
         (&["--mqtts-listen", "127.0.0.1:8883"], "--tls-cert"),
-        (
-            &["--config", "/nonexistent/bank.toml"],
-            "cannot read config file /nonexistent/bank.toml",
-        ),
+        (&["--config", "/nonexistent/bank.toml"], "cannot read config file /nonexistent/bank.toml"),
         (&["--frobnicate"], "unexpected argument '--frobnicate'"),
     ];
     for (args, expected) in cases {
@@ -54,19 +39,10 @@ fn hash_password_prints_an_argon2_hash() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"correct horse\n")
-        .unwrap();
+    child.stdin.take().unwrap().write_all(b"correct horse\n").unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
-    assert!(
-        String::from_utf8(output.stdout)
-            .unwrap()
-            .starts_with("$argon2id$")
-    );
+    assert!(String::from_utf8(output.stdout).unwrap().starts_with("$argon2id$"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,39 +50,20 @@ async fn sigterm_says_offline_and_exits_cleanly() {
     let mut ledger = Ledger::start(Broker::Mosquitto).await;
     let operator = ledger.connect_as("operator", "operator").await;
     operator.subscribe("bank/ledger/status").await;
-    operator
-        .wait_for("bank/ledger/status", |status| status["online"] == true)
-        .await
-        .unwrap();
+    operator.wait_for("bank/ledger/status", |status| status["online"] == true).await.unwrap();
     let status = ledger.terminate();
-    assert!(
-        status.success(),
-        "exit status {status:?}; log:\n{}",
-        ledger.log()
-    );
-    assert!(
-        operator
-            .wait_for("bank/ledger/status", |status| status["online"] == false)
-            .await
-            .is_some()
-    );
+    assert!(status.success(), "exit status {status:?}; log:\n{}", ledger.log());
+    assert!(operator.wait_for("bank/ledger/status", |status| status["online"] == false).await.is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_sigterm_exits_cleanly_and_banner_names_the_logins() {
     let mut ledger = Ledger::start(Broker::Embedded).await;
     let log = ledger.log();
-    assert!(
-        log.contains(&format!("plain MQTT listener: 127.0.0.1:{}", ledger.port)),
-        "{log}"
-    );
+    assert!(log.contains(&format!("plain MQTT listener: 127.0.0.1:{}", ledger.port)), "{log}");
     assert!(log.contains("password `demo`"), "{log}");
     let status = ledger.terminate();
-    assert!(
-        status.success(),
-        "exit status {status:?}; log:\n{}",
-        ledger.log()
-    );
+    assert!(status.success(), "exit status {status:?}; log:\n{}", ledger.log());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,21 +84,13 @@ async fn the_tls_listener_serves_devices() {
             "-subj",
             "/CN=localhost",
         ])
-        .args([
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout",
-        ])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout"])
         .arg(&key)
         .arg("-out")
         .arg(&cert)
         .output()
         .expect("openssl must be installed: apt-get install openssl");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let tls_port = free_port();
     let args = vec![
         "--mqtts-listen".to_string(),
@@ -154,30 +103,11 @@ async fn the_tls_listener_serves_devices() {
     let ledger = Ledger::start_with(Broker::Embedded, args).await;
     let mut options = rumqttc::MqttOptions::new("tls-device", "localhost", tls_port);
     let ca = std::fs::read(&cert).unwrap();
-    options
-        .set_credentials("00004", "demo")
-        .set_keep_alive(Duration::from_secs(5));
-    options.set_transport(Transport::Tls(TlsConfiguration::Simple {
-        ca,
-        alpn: None,
-        client_auth: None,
-    }));
-    let device = tokio::time::timeout(WAIT, Client::connect(options))
-        .await
-        .unwrap()
-        .expect("TLS login");
+    options.set_credentials("00004", "demo").set_keep_alive(Duration::from_secs(5));
+    options.set_transport(Transport::Tls(TlsConfiguration::Simple { ca, alpn: None, client_auth: None }));
+    let device = tokio::time::timeout(WAIT, Client::connect(options)).await.unwrap().expect("TLS login");
     device.subscribe("bank/transfer/result/00004").await;
-    let result = device
-        .request(
-            "00004",
-            json!({"id": Uuid::now_v7(), "to": "00005", "amount": "50"}).to_string(),
-        )
-        .await;
-    assert!(
-        matches!(
-            result,
-            bank_core::protocol::TransferResult::Accepted { version: 1, .. }
-        ),
-        "{result:?}"
-    );
+    let result =
+        device.request("00004", json!({"id": Uuid::now_v7(), "to": "00005", "amount": "50"}).to_string()).await;
+    assert!(matches!(result, bank_core::protocol::TransferResult::Accepted { version: 1, .. }), "{result:?}");
 }

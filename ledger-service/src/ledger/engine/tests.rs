@@ -27,14 +27,7 @@ impl MemoryStore {
         let mut store = MemoryStore::default();
         for (id, cents) in [("00001", 100_000), ("00002", 72_614), ("00005", 0)] {
             let id = account(id);
-            store.accounts.insert(
-                id,
-                AccountState {
-                    id,
-                    balance: Amount::from_cents(cents),
-                    version: 0,
-                },
-            );
+            store.accounts.insert(id, AccountState { id, balance: Amount::from_cents(cents), version: 0 });
         }
         store
     }
@@ -42,10 +35,7 @@ impl MemoryStore {
     fn run(&mut self, submissions: &[Submission]) -> Applied {
         let applied = apply(self, submissions, AT).unwrap();
         for record in &applied.batch.transfers {
-            assert!(
-                self.transfers.insert(record.id, record.clone()).is_none(),
-                "a transfer id is written once"
-            );
+            assert!(self.transfers.insert(record.id, record.clone()).is_none(), "a transfer id is written once");
         }
         for (state, version_before) in &applied.batch.accounts {
             assert_eq!(self.accounts[&state.id].version, *version_before);
@@ -60,10 +50,7 @@ impl MemoryStore {
     }
 
     fn total_cents(&self) -> i64 {
-        self.accounts
-            .values()
-            .map(|state| state.balance.cents())
-            .sum()
+        self.accounts.values().map(|state| state.balance.cents()).sum()
     }
 }
 
@@ -72,17 +59,11 @@ fn account(id: &str) -> AccountId {
 }
 
 fn submit(payer: &str, payload: serde_json::Value) -> Submission {
-    Submission {
-        payer: account(payer),
-        payload: payload.to_string().into_bytes(),
-    }
+    Submission { payer: account(payer), payload: payload.to_string().into_bytes() }
 }
 
 fn transfer(payer: &str, id: Uuid, to: &str, amount: &str) -> Submission {
-    submit(
-        payer,
-        json!({"id": id, "to": to, "amount": amount, "memo": "lunch"}),
-    )
+    submit(payer, json!({"id": id, "to": to, "amount": amount, "memo": "lunch"}))
 }
 
 fn reason(result: &TransferResult) -> Option<Reason> {
@@ -100,14 +81,7 @@ fn accepted_transfer_posts_two_journal_lines_and_two_updates() {
 
     assert_eq!(
         applied.results,
-        vec![(
-            account("00001"),
-            TransferResult::Accepted {
-                id,
-                balance: Amount::from_cents(99_500),
-                version: 1
-            }
-        )]
+        vec![(account("00001"), TransferResult::Accepted { id, balance: Amount::from_cents(99_500), version: 1 })]
     );
     assert_eq!(store.balance("00001"), (99_500, 1));
     assert_eq!(store.balance("00002"), (73_114, 1));
@@ -115,57 +89,24 @@ fn accepted_transfer_posts_two_journal_lines_and_two_updates() {
         .batch
         .journal
         .iter()
-        .map(|line| {
-            (
-                line.account,
-                line.row.entry.direction,
-                line.row.entry.amount.cents(),
-            )
-        })
+        .map(|line| (line.account, line.row.entry.direction, line.row.entry.amount.cents()))
         .collect();
-    assert_eq!(
-        lines,
-        vec![
-            (account("00001"), Direction::Out, 500),
-            (account("00002"), Direction::In, 500)
-        ]
-    );
-    let updates: Vec<_> = applied
-        .updates
-        .iter()
-        .map(|u| (u.account.to_string(), u.balance.to_string(), u.version))
-        .collect();
-    assert_eq!(
-        updates,
-        vec![
-            ("00001".into(), "995.00".into(), 1),
-            ("00002".into(), "731.14".into(), 1)
-        ]
-    );
-    assert_eq!(
-        applied.updates[0].entry.as_ref().unwrap().memo.as_deref(),
-        Some("lunch")
-    );
+    assert_eq!(lines, vec![(account("00001"), Direction::Out, 500), (account("00002"), Direction::In, 500)]);
+    let updates: Vec<_> =
+        applied.updates.iter().map(|u| (u.account.to_string(), u.balance.to_string(), u.version)).collect();
+    assert_eq!(updates, vec![("00001".into(), "995.00".into(), 1), ("00002".into(), "731.14".into(), 1)]);
+    assert_eq!(applied.updates[0].entry.as_ref().unwrap().memo.as_deref(), Some("lunch"));
 }
 
 #[test]
 fn duplicates_replay_the_stored_result_within_and_across_batches() {
     let mut store = MemoryStore::demo();
     let id = Uuid::now_v7();
-    let first = store.run(&[
-        transfer("00001", id, "00002", "5"),
-        transfer("00001", id, "00002", "5.00"),
-    ]);
-    assert_eq!(
-        first.results[0], first.results[1],
-        "same content, differently spelt amount"
-    );
+    let first = store.run(&[transfer("00001", id, "00002", "5"), transfer("00001", id, "00002", "5.00")]);
+    assert_eq!(first.results[0], first.results[1], "same content, differently spelt amount");
     let later = store.run(&[transfer("00001", id, "00002", "5.0")]);
     assert_eq!(later.results[0], first.results[0]);
-    assert!(
-        later.updates.is_empty() && later.batch.is_empty(),
-        "nothing is applied twice"
-    );
+    assert!(later.updates.is_empty() && later.batch.is_empty(), "nothing is applied twice");
     assert_eq!(store.balance("00001"), (99_500, 1));
 }
 
@@ -174,11 +115,9 @@ fn same_id_with_other_content_is_an_id_conflict() {
     let mut store = MemoryStore::demo();
     let id = Uuid::now_v7();
     store.run(&[transfer("00001", id, "00002", "5")]);
-    for other in [
-        transfer("00001", id, "00002", "6"),
-        transfer("00001", id, "00005", "5"),
-        transfer("00002", id, "00001", "5"),
-    ] {
+    for other in
+        [transfer("00001", id, "00002", "6"), transfer("00001", id, "00005", "5"), transfer("00002", id, "00001", "5")]
+    {
         let applied = store.run(&[other]);
         assert_eq!(reason(&applied.results[0].1), Some(Reason::IdConflict));
         assert!(applied.batch.is_empty());
@@ -204,18 +143,9 @@ fn refused_requests_with_a_readable_id_are_remembered() {
     let id = Uuid::now_v7();
     let bad = store.run(&[transfer("00001", id, "00002", "1.001")]);
     assert_eq!(reason(&bad.results[0].1), Some(Reason::InvalidAmount));
-    assert_eq!(
-        store
-            .run(&[transfer("00001", id, "00002", "1.001")])
-            .results,
-        bad.results
-    );
+    assert_eq!(store.run(&[transfer("00001", id, "00002", "1.001")]).results, bad.results);
     let corrected = store.run(&[transfer("00001", id, "00002", "1.00")]);
-    assert_eq!(
-        reason(&corrected.results[0].1),
-        Some(Reason::IdConflict),
-        "an id is never reused"
-    );
+    assert_eq!(reason(&corrected.results[0].1), Some(Reason::IdConflict), "an id is never reused");
 }
 
 #[test]
@@ -223,30 +153,12 @@ fn every_rejection_leaves_balances_alone() {
     let mut store = MemoryStore::demo();
     let cases = [
         (submit("00001", json!("junk")), Reason::MalformedRequest),
-        (
-            submit("00001", json!({"to": "00002", "amount": "5"})),
-            Reason::MalformedRequest,
-        ),
-        (
-            transfer("00001", Uuid::now_v7(), "00009", "5"),
-            Reason::UnknownAccount,
-        ),
-        (
-            transfer("00001", Uuid::now_v7(), "00001", "5"),
-            Reason::SameAccount,
-        ),
-        (
-            transfer("00001", Uuid::now_v7(), "00002", "0"),
-            Reason::InvalidAmount,
-        ),
-        (
-            transfer("00001", Uuid::now_v7(), "00002", "1000.01"),
-            Reason::InsufficientFunds,
-        ),
-        (
-            transfer("00009", Uuid::now_v7(), "00001", "5"),
-            Reason::UnknownAccount,
-        ),
+        (submit("00001", json!({"to": "00002", "amount": "5"})), Reason::MalformedRequest),
+        (transfer("00001", Uuid::now_v7(), "00009", "5"), Reason::UnknownAccount),
+        (transfer("00001", Uuid::now_v7(), "00001", "5"), Reason::SameAccount),
+        (transfer("00001", Uuid::now_v7(), "00002", "0"), Reason::InvalidAmount),
+        (transfer("00001", Uuid::now_v7(), "00002", "1000.01"), Reason::InsufficientFunds),
+        (transfer("00009", Uuid::now_v7(), "00001", "5"), Reason::UnknownAccount),
     ];
     for (submission, expected) in cases {
         let applied = store.run(&[submission]);
@@ -256,32 +168,19 @@ fn every_rejection_leaves_balances_alone() {
     assert_eq!(store.balance("00001"), (100_000, 0));
     let unreadable = store.run(&[submit("00001", json!({"id": 7}))]);
     assert_eq!(unreadable.results[0].1.id(), None);
-    assert!(
-        unreadable.batch.is_empty(),
-        "nothing to remember without an id"
-    );
+    assert!(unreadable.batch.is_empty(), "nothing to remember without an id");
 }
 
 #[test]
 fn versions_rise_by_one_per_change_within_a_batch() {
     let mut store = MemoryStore::demo();
-    let batch: Vec<_> = (0..3)
-        .map(|_| transfer("00001", Uuid::now_v7(), "00002", "1"))
-        .collect();
+    let batch: Vec<_> = (0..3).map(|_| transfer("00001", Uuid::now_v7(), "00002", "1")).collect();
     let applied = store.run(&batch);
-    let versions: Vec<_> = applied
-        .updates
-        .iter()
-        .filter(|u| u.account == account("00002"))
-        .map(|u| u.version)
-        .collect();
+    let versions: Vec<_> =
+        applied.updates.iter().filter(|u| u.account == account("00002")).map(|u| u.version).collect();
     assert_eq!(versions, vec![1, 2, 3]);
     assert_eq!(store.balance("00001"), (99_700, 3));
-    assert_eq!(
-        applied.batch.accounts.len(),
-        2,
-        "one final state per account"
-    );
+    assert_eq!(applied.batch.accounts.len(), 2, "one final state per account");
 }
 
 #[test]
@@ -293,20 +192,8 @@ fn spending_within_a_batch_sees_earlier_transfers() {
         transfer("00005", Uuid::now_v7(), "00001", "2"),
         transfer("00005", Uuid::now_v7(), "00001", "0.01"),
     ]);
-    let reasons: Vec<_> = applied
-        .results
-        .iter()
-        .map(|(_, result)| reason(result))
-        .collect();
-    assert_eq!(
-        reasons,
-        vec![
-            Some(Reason::InsufficientFunds),
-            None,
-            None,
-            Some(Reason::InsufficientFunds)
-        ]
-    );
+    let reasons: Vec<_> = applied.results.iter().map(|(_, result)| reason(result)).collect();
+    assert_eq!(reasons, vec![Some(Reason::InsufficientFunds), None, None, Some(Reason::InsufficientFunds)]);
     assert_eq!(store.balance("00005"), (0, 2));
 }
 
@@ -326,21 +213,11 @@ fn random_traffic_conserves_the_total_and_never_overdraws() {
         let batch: Vec<_> = (0..1 + next(20))
             .map(|_| {
                 let amount = format!("{}.{:02}", next(700), next(100));
-                transfer(
-                    ids[next(3) as usize],
-                    Uuid::now_v7(),
-                    ids[next(4) as usize],
-                    &amount,
-                )
+                transfer(ids[next(3) as usize], Uuid::now_v7(), ids[next(4) as usize], &amount)
             })
             .collect();
         store.run(&batch);
         assert_eq!(store.total_cents(), total);
-        assert!(
-            store
-                .accounts
-                .values()
-                .all(|state| state.balance >= Amount::ZERO)
-        );
+        assert!(store.accounts.values().all(|state| state.balance >= Amount::ZERO));
     }
 }

@@ -9,25 +9,12 @@ fn id(text: &str) -> AccountId {
 }
 
 fn demo_accounts() -> Vec<(AccountId, Amount)> {
-    vec![
-        (id("00001"), Amount::from_cents(100_000)),
-        (id("00002"), Amount::from_cents(72_614)),
-    ]
+    vec![(id("00001"), Amount::from_cents(100_000)), (id("00002"), Amount::from_cents(72_614))]
 }
 
 fn transfer(store: &mut SqliteStore, transfer_id: Uuid, amount: &str) -> TransferResult {
-    let payload = json!({"id": transfer_id, "to": "00002", "amount": amount, "memo": "café"})
-        .to_string()
-        .into_bytes();
-    let applied = apply(
-        store,
-        &[Submission {
-            payer: id("00001"),
-            payload,
-        }],
-        "2026-11-24T12:00:00.000Z",
-    )
-    .unwrap();
+    let payload = json!({"id": transfer_id, "to": "00002", "amount": amount, "memo": "café"}).to_string().into_bytes();
+    let applied = apply(store, &[Submission { payer: id("00001"), payload }], "2026-11-24T12:00:00.000Z").unwrap();
     store.commit(&applied.batch).unwrap();
     applied.results[0].1.clone()
 }
@@ -45,22 +32,10 @@ fn committed_batches_survive_reopening_with_their_results() {
         transfer(&mut store, transfer_id, "5")
     };
     let mut store = open(&dir);
-    let balances: Vec<_> = store
-        .accounts()
-        .unwrap()
-        .iter()
-        .map(|a| (a.balance.to_string(), a.version))
-        .collect();
-    assert_eq!(
-        balances,
-        vec![("995.00".to_string(), 1), ("731.14".to_string(), 1)]
-    );
+    let balances: Vec<_> = store.accounts().unwrap().iter().map(|a| (a.balance.to_string(), a.version)).collect();
+    assert_eq!(balances, vec![("995.00".to_string(), 1), ("731.14".to_string(), 1)]);
     assert_eq!(store.transfer(transfer_id).unwrap().unwrap().result, result);
-    assert_eq!(
-        transfer(&mut store, transfer_id, "5.00"),
-        result,
-        "a retry after restart replays"
-    );
+    assert_eq!(transfer(&mut store, transfer_id, "5.00"), result, "a retry after restart replays");
     assert_eq!(store.account(id("00001")).unwrap().unwrap().version, 1);
 }
 
@@ -72,12 +47,7 @@ fn opening_adds_new_accounts_but_never_reopens_old_ones() {
     accounts[0].1 = Amount::from_cents(1);
     accounts.push((id("00003"), Amount::from_cents(250_000)));
     let store = SqliteStore::open(&dir.path().join("ledger.sqlite3"), &accounts).unwrap();
-    let balances: Vec<_> = store
-        .accounts()
-        .unwrap()
-        .iter()
-        .map(|a| a.balance.cents())
-        .collect();
+    let balances: Vec<_> = store.accounts().unwrap().iter().map(|a| a.balance.cents()).collect();
     assert_eq!(balances, vec![99_500, 73_114, 250_000]);
 }
 
@@ -89,27 +59,15 @@ fn history_pages_newest_first() {
         transfer(&mut store, Uuid::now_v7(), &format!("0.0{cents}"));
     }
     let (page, next) = store.history(id("00002"), None, 2).unwrap();
-    assert_eq!(
-        page.iter().map(|e| e.version).collect::<Vec<_>>(),
-        vec![5, 4]
-    );
+    assert_eq!(page.iter().map(|e| e.version).collect::<Vec<_>>(), vec![5, 4]);
     assert_eq!(page[0].entry.amount.to_string(), "0.05");
     assert_eq!(page[0].entry.memo.as_deref(), Some("café"));
     assert_eq!(page[0].balance.to_string(), "726.29");
     assert_eq!(next, Some(4));
     let (page, next) = store.history(id("00002"), Some(4), 10).unwrap();
-    assert_eq!(
-        page.iter().map(|e| e.version).collect::<Vec<_>>(),
-        vec![3, 2, 1]
-    );
+    assert_eq!(page.iter().map(|e| e.version).collect::<Vec<_>>(), vec![3, 2, 1]);
     assert_eq!(next, None);
-    assert!(
-        store
-            .history(id("00002"), Some(1), 10)
-            .unwrap()
-            .0
-            .is_empty()
-    );
+    assert!(store.history(id("00002"), Some(1), 10).unwrap().0.is_empty());
 }
 
 #[test]
@@ -119,46 +77,19 @@ fn a_tampered_balance_is_detected_on_open() {
     let path = dir.path().join("ledger.sqlite3");
     Connection::open(&path)
         .unwrap()
-        .execute(
-            "UPDATE accounts SET balance_cents = balance_cents + 1 WHERE id = '00002'",
-            [],
-        )
+        .execute("UPDATE accounts SET balance_cents = balance_cents + 1 WHERE id = '00002'", [])
         .unwrap();
-    let error = SqliteStore::open(&path, &demo_accounts())
-        .err()
-        .expect("tampering must be caught");
-    assert!(
-        error
-            .to_string()
-            .contains("account 00002 does not match its journal"),
-        "{error}"
-    );
+    let error = SqliteStore::open(&path, &demo_accounts()).err().expect("tampering must be caught");
+    assert!(error.to_string().contains("account 00002 does not match its journal"), "{error}");
 }
 
 #[test]
 fn a_stale_version_fails_the_whole_batch() {
     let dir = TempDir::new().unwrap();
     let mut store = open(&dir);
-    let payload = json!({"id": Uuid::now_v7(), "to": "00002", "amount": "1"})
-        .to_string()
-        .into_bytes();
-    let applied = apply(
-        &store,
-        &[Submission {
-            payer: id("00001"),
-            payload,
-        }],
-        "t",
-    )
-    .unwrap();
+    let payload = json!({"id": Uuid::now_v7(), "to": "00002", "amount": "1"}).to_string().into_bytes();
+    let applied = apply(&store, &[Submission { payer: id("00001"), payload }], "t").unwrap();
     transfer(&mut store, Uuid::now_v7(), "2");
-    assert!(
-        store.commit(&applied.batch).is_err(),
-        "the journal already has version 1 of 00001"
-    );
-    assert_eq!(
-        store.accounts().unwrap()[0].balance.cents(),
-        99_800,
-        "nothing of the stale batch landed"
-    );
+    assert!(store.commit(&applied.batch).is_err(), "the journal already has version 1 of 00001");
+    assert_eq!(store.accounts().unwrap()[0].balance.cents(), 99_800, "nothing of the stale batch landed");
 }
