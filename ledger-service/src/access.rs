@@ -22,6 +22,17 @@ pub enum Role {
     Account(AccountId),
 }
 
+impl Role {
+    /// The role a username stands for; authentication decides whether it is granted.
+    pub fn of_username(username: &str) -> Option<Role> {
+        match username {
+            LEDGER_USER => Some(Role::Ledger),
+            OPERATOR_USER => Some(Role::Operator),
+            _ => AccountId::parse(username).map(Role::Account),
+        }
+    }
+}
+
 /// The users the broker accepts. Passwords are stored as Argon2 PHC strings only.
 #[derive(Clone, Debug, Default)]
 pub struct Users {

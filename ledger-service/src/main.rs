@@ -34,6 +34,8 @@ fn run(args: cli::RunArgs) -> Result<(), String> {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmqtt=warn,rmqtt_retainer=warn"));
     tracing_subscriber::fmt().with_env_filter(filter).init();
+    // rmqtt links two rustls crypto providers, so rustls cannot pick one by itself.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().map_err(|error| format!("cannot start the async runtime: {error}"))?;
     runtime.block_on(service::run(args)).map_err(|error| error.to_string())
 }

@@ -193,6 +193,12 @@ fn start_mosquitto(dir: &Path, port: u16) -> Child {
     );
 }
 
+/// The `id` of a request payload, or `null` if it is not a UUID string.
+pub fn readable_id(payload: &[u8]) -> Value {
+    let id = serde_json::from_slice::<Value>(payload).ok().and_then(|value| value.get("id").cloned());
+    id.filter(|id| id.as_str().is_some_and(|id| uuid::Uuid::parse_str(id).is_ok())).unwrap_or(Value::Null)
+}
+
 /// A device or operator connection. Its event loop runs on its own task.
 pub struct Client {
     pub client: AsyncClient,
@@ -265,8 +271,12 @@ impl Client {
     /// The caller must already be subscribed to its result topic.
     pub async fn request(&self, payer: &str, payload: impl Into<Vec<u8>>) -> TransferResult {
         let payload = payload.into();
-        let id = serde_json::from_slice::<Value>(&payload).ok().and_then(|value| value.get("id").cloned());
-        let id = id.filter(|id| id.as_str().is_some_and(|id| uuid::Uuid::parse_str(id).is_ok())).unwrap_or(Value::Null);
+        self.request_expecting(payer, readable_id(&payload), payload).await
+    }
+
+    /// Like [`Client::request`], for a result whose `id` is `expected_id`.
+    pub async fn request_expecting(&self, payer: &str, expected_id: Value, payload: Vec<u8>) -> TransferResult {
+        let id = expected_id;
         self.publish(&format!("bank/transfer/request/{payer}"), payload).await;
         let result = self.wait_for(&format!("bank/transfer/result/{payer}"), |result| result["id"] == id).await;
         serde_json::from_value(result.expect("a result for the request")).unwrap()

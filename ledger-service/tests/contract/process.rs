@@ -69,28 +69,7 @@ async fn embedded_sigterm_exits_cleanly_and_banner_names_the_logins() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tls_listener_serves_devices() {
     let certs = tempfile::TempDir::new().unwrap();
-    let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-        ])
-        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl must be installed: apt-get install openssl");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (ca, cert, key) = make_certificates(certs.path());
     let tls_port = free_port();
     let args = vec![
         "--mqtts-listen".to_string(),
@@ -100,9 +79,11 @@ async fn the_tls_listener_serves_devices() {
         "--tls-key".into(),
         key.display().to_string(),
     ];
-    let ledger = Ledger::start_with(Broker::Embedded, args).await;
+    let _ledger = Ledger::start_with(Broker::Embedded, args).await;
+    // rustls is built with two crypto providers here (rmqtt brings the second), so pick one.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let mut options = rumqttc::MqttOptions::new("tls-device", "localhost", tls_port);
-    let ca = std::fs::read(&cert).unwrap();
+    let ca = std::fs::read(&ca).unwrap();
     options.set_credentials("00004", "demo").set_keep_alive(Duration::from_secs(5));
     options.set_transport(Transport::Tls(TlsConfiguration::Simple { ca, alpn: None, client_auth: None }));
     let device = tokio::time::timeout(WAIT, Client::connect(options)).await.unwrap().expect("TLS login");
@@ -110,4 +91,45 @@ async fn the_tls_listener_serves_devices() {
     let result =
         device.request("00004", json!({"id": Uuid::now_v7(), "to": "00005", "amount": "50"}).to_string()).await;
     assert!(matches!(result, bank_core::protocol::TransferResult::Accepted { version: 1, .. }), "{result:?}");
+}
+
+/// A throwaway CA and a `localhost` server certificate signed by it, made with the openssl CLI.
+fn make_certificates(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let path = |name: &str| dir.join(name).display().to_string();
+    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let steps: [Vec<String>; 3] = [
+        [
+            "req",
+            "-x509",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=MQTT Banking test CA",
+            "-keyout",
+            &path("ca.key"),
+            "-out",
+            &path("ca.pem"),
+        ]
+        .iter()
+        .chain(&ec)
+        .map(|s| s.to_string())
+        .collect(),
+        ["req", "-subj", "/CN=localhost", "-keyout", &path("key.pem"), "-out", &path("server.csr")]
+            .iter()
+            .chain(&ec)
+            .map(|s| s.to_string())
+            .collect(),
+        ["x509", "-req", "-days", "1", "-in", &path("server.csr"), "-CA", &path("ca.pem"), "-CAkey", &path("ca.key")]
+            .iter()
+            .chain(&["-CAcreateserial", "-extfile", &path("san.ext"), "-out", &path("cert.pem")])
+            .map(|s| s.to_string())
+            .collect(),
+    ];
+    for args in steps {
+        let made =
+            Command::new("openssl").args(&args).output().expect("openssl must be installed: apt-get install openssl");
+        assert!(made.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&made.stderr));
+    }
+    (dir.join("ca.pem"), dir.join("cert.pem"), dir.join("key.pem"))
 }

@@ -1,0 +1,135 @@
+//! The embedded MQTT broker: rmqtt running on this process's tokio runtime, with
+//! our own authentication and ACL ([`crate::access`]) and in-memory retained messages.
+//!
+//! The ledger does not talk to it directly: it connects through rumqttc like any
+//! device, so embedded and external brokers differ only by URL.
+
+mod hooks;
+
+use std::net::SocketAddr;
+use std::num::NonZeroU16;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use rmqtt::context::ServerContext;
+use rmqtt::hook::Type;
+use rmqtt::net::Builder;
+use rmqtt::server::MqttServer;
+use rmqtt::types::{Message, Reason};
+
+use crate::access::Users;
+
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+/// Offline devices keep their session and queued messages this long (rmqtt's default is 2 h / 5 min).
+const SESSION_EXPIRY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+const MESSAGE_EXPIRY: Duration = SESSION_EXPIRY;
+/// Unacknowledged QoS 1 messages per client: the ledger's group-commit window.
+const INFLIGHT_MAX: u16 = 256;
+const PACKET_BYTES_MAX: u32 = 1024 * 1024;
+const QUEUED_MESSAGES_MAX: usize = 10_000;
+
+pub struct TlsListener {
+    pub listen: SocketAddr,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+pub struct BrokerSettings {
+    pub listen: SocketAddr,
+    pub tls: Option<TlsListener>,
+    pub users: Arc<Users>,
+}
+
+pub struct EmbeddedBroker {
+    context: ServerContext,
+    task: tokio::task::JoinHandle<()>,
+    closing: Arc<AtomicBool>,
+}
+
+impl EmbeddedBroker {
+    /// Binds the listeners and starts serving; must run inside the tokio runtime.
+    pub async fn start(settings: BrokerSettings) -> Result<EmbeddedBroker, String> {
+        // The load-based busy check refuses CONNECTs on a busy laptop (say, during a build).
+        let retainer = "storage.type = \"ram\"\nretained_message_ttl = \"0s\"\n";
+        let context = ServerContext::new()
+            .busy_check_enable(false)
+            .plugins_config_map_add("rmqtt-retainer", retainer)
+            .build()
+            .await;
+        rmqtt_retainer::register(&context, true, false)
+            .await
+            .map_err(|error| format!("cannot start the retained-message store: {error}"))?;
+        let closing = Arc::new(AtomicBool::new(false));
+        register_hooks(&context, settings.users.clone(), closing.clone()).await;
+
+        let tcp = listener("mqtt", settings.listen)
+            .bind()
+            .and_then(|builder| builder.tcp())
+            .map_err(|error| format!("cannot listen for MQTT on {}: {error}", settings.listen))?;
+        let mut server = MqttServer::new(context.clone()).listener_by_id(tcp, 1);
+        if let Some(tls) = &settings.tls {
+            let listener = listener("mqtts", tls.listen)
+                .tls_cert(Some(tls.cert.to_string_lossy()))
+                .tls_key(Some(tls.key.to_string_lossy()))
+                .bind()
+                .and_then(|builder| builder.tls())
+                .map_err(|error| {
+                    format!(
+                        "cannot listen for MQTT over TLS on {} with certificate {} and key {}: {error}",
+                        tls.listen,
+                        tls.cert.display(),
+                        tls.key.display()
+                    )
+                })?;
+            server = server.listener_by_id(listener, 2);
+        }
+        // Not `MqttServer::start()`: that exits the process on error.
+        let server = server.build();
+        let task = tokio::spawn(async move {
+            if let Err(error) = server.run().await {
+                tracing::error!("embedded MQTT broker stopped: {error:?}");
+            }
+        });
+        Ok(EmbeddedBroker { context, task, closing })
+    }
+
+    /// Closes the listeners and every session. rmqtt has no shutdown of its own.
+    pub async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+        // Closing sessions looks like a network drop to rmqtt: deliver nothing more, wills included.
+        self.closing.store(true, Ordering::SeqCst);
+        let sessions = self.context.extends.shared().await;
+        for session in sessions.iter() {
+            if let Some(tx) = session.tx() {
+                let _ = tx.unbounded_send(Message::Closed(Reason::from_static("broker shutdown")));
+            }
+        }
+    }
+}
+
+fn listener(name: &str, address: SocketAddr) -> Builder {
+    Builder::new()
+        .name(name)
+        .laddr(address)
+        .reuseaddr(Some(true))
+        .allow_anonymous(false)
+        .max_inflight(NonZeroU16::new(INFLIGHT_MAX).expect("non-zero"))
+        .max_packet_size(PACKET_BYTES_MAX)
+        .max_mqueue_len(QUEUED_MESSAGES_MAX)
+        .session_expiry_interval(SESSION_EXPIRY)
+        .max_session_expiry_interval(SESSION_EXPIRY)
+        .message_expiry_interval(MESSAGE_EXPIRY.max(DAY))
+}
+
+async fn register_hooks(context: &ServerContext, users: Arc<Users>, closing: Arc<AtomicBool>) {
+    let register = context.extends.hook_mgr().register();
+    let access = Arc::new(hooks::AccessHook::new(users));
+    for hook in [Type::ClientAuthenticate, Type::ClientSubscribeCheckAcl, Type::MessagePublishCheckAcl] {
+        register.add_priority(hook, 1000, Box::new(hooks::Shared(access.clone()))).await;
+    }
+    register.add(Type::MessageExpiryCheck, Box::new(hooks::ClosingHook(closing))).await;
+    register.start().await;
+}
