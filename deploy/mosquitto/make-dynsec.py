@@ -2,7 +2,9 @@
 """Writes Mosquitto's dynamic-security config for MQTT Banking to standard output.
 
 Mosquitto's plain acl_file only filters messages on delivery; the dynamic-security
-plugin also refuses denied SUBSCRIBEs, as the protocol requires.
+plugin also refuses denied SUBSCRIBEs, as the protocol requires. Deliveries are checked
+too (publishClientReceive), so a user who reuses another user's client id cannot read
+the messages queued in that user's session.
 
     python3 deploy/mosquitto/make-dynsec.py > deploy/mosquitto/dynamic-security.json
     python3 deploy/mosquitto/make-dynsec.py ledger=S3cret 00001=hunter2 > my-dynsec.json
@@ -38,7 +40,7 @@ def account_role(account):
     read = [f"bank/transfer/result/{account}", f"bank/balanceUpdate/{account}", f"bank/history/result/{account}",
             f"bank/presence/{account}/+", "bank/ledger/status"]
     acls = [acl("publishClientSend", topic) for topic in send]
-    acls += [acl("subscribePattern", topic) for topic in read]
+    acls += [acl(acltype, topic) for topic in read for acltype in ("subscribePattern", "publishClientReceive")]
     return {"rolename": f"account-{account}", "acls": acls}
 
 
@@ -51,13 +53,14 @@ def main(overrides):
         passwords[user] = password
     accounts = sorted(user for user in passwords if re.fullmatch(r"\d{5}", user))
     roles = [account_role(account) for account in accounts]
-    roles.append({"rolename": "ledger", "acls": [acl("publishClientSend", "bank/#"), acl("subscribePattern", "bank/#")]})
-    roles.append({"rolename": "operator", "acls": [acl("subscribePattern", "bank/#")]})
+    everything = [acl(acltype, "bank/#") for acltype in ("subscribePattern", "publishClientReceive")]
+    roles.append({"rolename": "ledger", "acls": [acl("publishClientSend", "bank/#")] + everything})
+    roles.append({"rolename": "operator", "acls": everything})
     clients = [client(account, passwords[account], f"account-{account}") for account in accounts]
     clients.append(client("ledger", passwords["ledger"], "ledger"))
     clients.append(client("operator", passwords["operator"], "operator"))
     config = {"clients": clients, "groups": [], "roles": roles,
-              "defaultACLAccess": {"publishClientSend": False, "publishClientReceive": True,
+              "defaultACLAccess": {"publishClientSend": False, "publishClientReceive": False,
                                    "subscribe": False, "unsubscribe": True}}
     json.dump(config, sys.stdout, indent=2)
     print()

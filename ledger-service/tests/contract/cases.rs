@@ -383,3 +383,35 @@ pub async fn kill_9_keeps_balances_and_deduplication(broker: Broker) {
 pub async fn mqtt5_devices_transfer_and_get_denials(broker: Broker) {
     crate::mqtt5::transfer_and_denials(broker).await;
 }
+
+pub async fn no_one_takes_over_another_users_session_or_will(broker: Broker) {
+    let ledger = Ledger::start(broker).await;
+    let mut owner = ledger.options("00002", "demo");
+    owner.set_client_id("phone-of-00002".into()).set_clean_session(false);
+    let phone = Client::connect(owner).await.unwrap();
+    phone.subscribe("bank/balanceUpdate/00002").await;
+    phone.next(WAIT).await.expect("retained snapshot");
+    phone.client.disconnect().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    drop(phone);
+    device(&ledger, "00003").await.request("00003", transfer("00002", "1").to_string()).await;
+
+    // 00001 reuses 00002's client id to inherit its session and queued balance update.
+    let mut thief = ledger.options("00001", "demo");
+    thief.set_client_id("phone-of-00002".into()).set_clean_session(false);
+    if let Ok(thief) = Client::connect(thief).await {
+        while let Some(publish) = thief.next(QUIET).await {
+            assert!(!publish.topic.ends_with("00002"), "00001 inherited 00002's session: {}", publish.topic);
+        }
+    }
+
+    // A last will is a publish too: 00001 may not leave one on 00002's topics.
+    let mut forger = ledger.options("00001", "demo");
+    forger.set_last_will(rumqttc::LastWill::new("bank/presence/00002/phone", r#"{"online":true}"#, QoS::AtLeastOnce, true));
+    let watcher = ledger.connect("00002").await;
+    watcher.subscribe("bank/presence/00002/+").await;
+    if let Ok(forger) = Client::connect(forger).await {
+        forger.drop_connection();
+    }
+    assert!(watcher.next(QUIET).await.is_none(), "a forged will reached 00002's devices");
+}

@@ -39,4 +39,5 @@ on_both_brokers!(
     last_will_marks_a_vanished_device_offline,
     kill_9_keeps_balances_and_deduplication,
     mqtt5_devices_transfer_and_get_denials,
+    no_one_takes_over_another_users_session_or_will,
 );
