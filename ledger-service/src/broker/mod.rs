@@ -64,10 +64,13 @@ impl EmbeddedBroker {
         let closing = Arc::new(AtomicBool::new(false));
         register_hooks(&context, settings.users.clone(), closing.clone()).await;
 
-        let tcp = listener("mqtt", settings.listen)
-            .bind()
-            .and_then(|builder| builder.tcp())
-            .map_err(|error| format!("cannot listen for MQTT on {}: {error}", settings.listen))?;
+        let tcp = listener("mqtt", settings.listen).bind().and_then(|builder| builder.tcp()).map_err(|error| {
+            format!(
+                "cannot listen for MQTT on {}: {error}. If another broker (such as the mosquitto \
+                     service) holds the port, stop it, or pick another port with --mqtt-listen",
+                settings.listen
+            )
+        })?;
         let mut server = MqttServer::new(context.clone()).listener_by_id(tcp, 1);
         if let Some(tls) = &settings.tls {
             let listener = listener("mqtts", tls.listen)

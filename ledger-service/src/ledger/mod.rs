@@ -6,6 +6,5 @@ mod fingerprint;
 pub mod sqlite;
 pub mod store;
 
-pub use engine::{Applied, apply};
 pub use sqlite::SqliteStore;
-pub use store::{AccountState, Batch, LedgerRead, StoreError};
+pub use store::StoreError;

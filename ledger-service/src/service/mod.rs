@@ -146,13 +146,14 @@ fn print_banner(args: &RunArgs, config: &Config, endpoint: &Endpoint, embedded: 
         tracing::info!(host = %endpoint.host, port = endpoint.port, "using external broker (nothing embedded)");
         return;
     }
-    let mut lines = vec![format!(
-        "MQTT Banking ledger is up. Point devices at mqtt://<this machine's address>:{}",
-        args.mqtt_listen.port()
-    )];
-    lines.push(format!("  plain MQTT listener: {}", args.mqtt_listen));
+    let mut lines = vec!["MQTT Banking ledger is up. Point devices at:".to_string()];
+    for host in reachable_hosts(args.mqtt_listen) {
+        lines.push(format!("  mqtt://{host}:{}", args.mqtt_listen.port()));
+    }
     if let Some(listen) = args.mqtts_listen {
-        lines.push(format!("  TLS listener:        {listen}"));
+        for host in reachable_hosts(listen) {
+            lines.push(format!("  mqtts://{host}:{}  (TLS)", listen.port()));
+        }
     }
     if args.config.is_none() {
         let accounts: Vec<_> = config.accounts.iter().map(|account| account.number.to_string()).collect();
@@ -166,6 +167,21 @@ fn print_banner(args: &RunArgs, config: &Config, endpoint: &Endpoint, embedded: 
         args.mqtt_listen.port()
     ));
     println!("{}", lines.join("\n"));
+}
+
+/// The addresses other machines can use to reach a listener: every interface for `0.0.0.0`.
+fn reachable_hosts(listen: SocketAddr) -> Vec<String> {
+    if !listen.ip().is_unspecified() {
+        return vec![listen.ip().to_string()];
+    }
+    let mut hosts: Vec<String> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|interface| !interface.is_loopback() && interface.ip().is_ipv4())
+        .map(|interface| interface.ip().to_string())
+        .collect();
+    hosts.push("127.0.0.1".to_string());
+    hosts
 }
 
 /// `LEDGER_BATCH_MAX` bounds the group commit; `1` turns it off, for benchmarks.

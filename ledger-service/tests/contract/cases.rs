@@ -407,7 +407,12 @@ pub async fn no_one_takes_over_another_users_session_or_will(broker: Broker) {
 
     // A last will is a publish too: 00001 may not leave one on 00002's topics.
     let mut forger = ledger.options("00001", "demo");
-    forger.set_last_will(rumqttc::LastWill::new("bank/presence/00002/phone", r#"{"online":true}"#, QoS::AtLeastOnce, true));
+    forger.set_last_will(rumqttc::LastWill::new(
+        "bank/presence/00002/phone",
+        r#"{"online":true}"#,
+        QoS::AtLeastOnce,
+        true,
+    ));
     let watcher = ledger.connect("00002").await;
     watcher.subscribe("bank/presence/00002/+").await;
     if let Ok(forger) = Client::connect(forger).await {

@@ -60,7 +60,7 @@ async fn sigterm_says_offline_and_exits_cleanly() {
 async fn embedded_sigterm_exits_cleanly_and_banner_names_the_logins() {
     let mut ledger = Ledger::start(Broker::Embedded).await;
     let log = ledger.log();
-    assert!(log.contains(&format!("plain MQTT listener: 127.0.0.1:{}", ledger.port)), "{log}");
+    assert!(log.contains(&format!("mqtt://127.0.0.1:{}", ledger.port)), "{log}");
     assert!(log.contains("password `demo`"), "{log}");
     let status = ledger.terminate();
     assert!(status.success(), "exit status {status:?}; log:\n{}", ledger.log());
