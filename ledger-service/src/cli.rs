@@ -50,6 +50,10 @@ pub struct RunArgs {
     #[arg(long, env = "LEDGER_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// Most transfer requests committed in one SQLite transaction (group commit); 1 turns it off.
+    #[arg(long, env = "LEDGER_BATCH_MAX", default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub batch_max: u16,
+
     /// Use this external broker instead of the embedded one, e.g. mqtt://ledger:PASSWORD@127.0.0.1:1883.
     #[arg(long, env = "LEDGER_BROKER")]
     pub broker: Option<String>,

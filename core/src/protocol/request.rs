@@ -12,8 +12,8 @@ pub const PAYLOAD_BYTES_MAX: usize = 64 * 1024;
 /// Memo length in Unicode characters.
 pub const MEMO_CHARS_MAX: usize = 140;
 pub const HISTORY_LIMIT_DEFAULT: u32 = 50;
-/// Larger limits are served as this many, which keeps a page within 64 KiB.
-pub const HISTORY_LIMIT_MAX: u32 = 100;
+/// Larger limits are served as this many: 50 entries with maximal memos stay under 64 KiB.
+pub const HISTORY_LIMIT_MAX: u32 = 50;
 
 /// A valid transfer request. The payer is not in the payload: it is the account in the topic,
 /// which the broker's ACL ties to the logged-in user.
@@ -69,7 +69,10 @@ pub fn parse_history_request(payload: &[u8]) -> Result<HistoryRequest, BadReques
         Some(value) => match value.as_u64() {
             Some(limit) if limit > 0 => limit.min(u64::from(HISTORY_LIMIT_MAX)) as u32,
             _ => {
-                return Err(BadRequest::malformed(None, "`limit` must be a whole number from 1 to 100"));
+                return Err(BadRequest::malformed(
+                    None,
+                    format!("`limit` must be a whole number from 1 to {HISTORY_LIMIT_MAX}"),
+                ));
             }
         },
     };

@@ -21,7 +21,6 @@ use rmqtt::types::{Message, Reason};
 
 use crate::access::Users;
 
-const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 /// Offline devices keep their session and queued messages this long (rmqtt's default is 2 h / 5 min).
 const SESSION_EXPIRY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 const MESSAGE_EXPIRY: Duration = SESSION_EXPIRY;
@@ -118,13 +117,15 @@ fn listener(name: &str, address: SocketAddr) -> Builder {
         .name(name)
         .laddr(address)
         .reuseaddr(Some(true))
+        // Without it, Nagle's algorithm and delayed ACKs add ~40 ms to every small publish.
+        .nodelay(true)
         .allow_anonymous(false)
         .max_inflight(NonZeroU16::new(INFLIGHT_MAX).expect("non-zero"))
         .max_packet_size(PACKET_BYTES_MAX)
         .max_mqueue_len(QUEUED_MESSAGES_MAX)
         .session_expiry_interval(SESSION_EXPIRY)
         .max_session_expiry_interval(SESSION_EXPIRY)
-        .message_expiry_interval(MESSAGE_EXPIRY.max(DAY))
+        .message_expiry_interval(MESSAGE_EXPIRY)
 }
 
 async fn register_hooks(context: &ServerContext, users: Arc<Users>, closing: Arc<AtomicBool>) {

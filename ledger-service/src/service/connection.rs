@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use bank_core::protocol::{Online, topics};
 use rumqttc::{
-    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet,
-    Publish, QoS, SubscribeReasonCode, Transport,
+    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, MqttOptions, NetworkOptions, Outgoing,
+    Packet, Publish, QoS, SubscribeReasonCode, Transport,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -79,7 +79,11 @@ impl Endpoint {
         if self.tls {
             options.set_transport(Transport::tls_with_default_config());
         }
-        AsyncClient::new(options, 1024)
+        let (client, mut eventloop) = AsyncClient::new(options, 1024);
+        let mut network = NetworkOptions::new();
+        network.set_tcp_nodelay(true);
+        eventloop.set_network_options(network);
+        (client, eventloop)
     }
 }
 

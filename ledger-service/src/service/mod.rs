@@ -54,13 +54,12 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
     let (request_tx, request_rx) = mpsc::channel(connection::REQUESTS_QUEUED_MAX);
     let (connections_tx, connections_rx) = watch::channel(0);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let batch_max = batch_max_from_env()?;
     let worker = worker::Worker {
         client: client.clone(),
         store: Some(store),
         requests: request_rx,
         connections: connections_rx,
-        batch_max,
+        batch_max: usize::from(args.batch_max),
     };
     let mut pump = tokio::spawn(connection::pump(eventloop, request_tx, connections_tx));
     let mut worker = tokio::spawn(worker.run(shutdown_rx));
@@ -182,17 +181,6 @@ fn reachable_hosts(listen: SocketAddr) -> Vec<String> {
         .collect();
     hosts.push("127.0.0.1".to_string());
     hosts
-}
-
-/// `LEDGER_BATCH_MAX` bounds the group commit; `1` turns it off, for benchmarks.
-fn batch_max_from_env() -> Result<usize, ServiceError> {
-    match std::env::var("LEDGER_BATCH_MAX") {
-        Err(_) => Ok(worker::BATCH_MAX_DEFAULT),
-        Ok(text) => match text.parse::<usize>() {
-            Ok(batch_max @ 1..=4096) => Ok(batch_max),
-            _ => Err(ServiceError::Setup(format!("LEDGER_BATCH_MAX={text:?} must be a whole number from 1 to 4096"))),
-        },
-    }
 }
 
 async fn say_offline(client: &rumqttc::AsyncClient) {

@@ -14,9 +14,6 @@ use super::ServiceError;
 use crate::ledger::engine::{self, Applied, Submission};
 use crate::ledger::{SqliteStore, StoreError};
 
-/// Upper bound on requests per transaction.
-pub const BATCH_MAX_DEFAULT: usize = 256;
-
 pub struct Worker {
     pub client: AsyncClient,
     /// `None` only while a batch is being committed on the blocking pool.

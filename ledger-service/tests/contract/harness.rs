@@ -211,6 +211,9 @@ impl Client {
     /// Connects and waits for the CONNACK; a refused login is an error.
     pub async fn connect(options: MqttOptions) -> Result<Client, ConnectionError> {
         let (client, mut eventloop) = AsyncClient::new(options, 100);
+        let mut network = rumqttc::NetworkOptions::new();
+        network.set_tcp_nodelay(true);
+        eventloop.set_network_options(network);
         loop {
             match tokio::time::timeout(WAIT, eventloop.poll()).await.expect("CONNACK in time") {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => break,
