@@ -5,6 +5,7 @@
 //!
 //! Prints numbers; asserts nothing about speed.
 
+#[allow(dead_code)] // the bench uses only part of the test harness
 #[path = "../tests/contract/harness.rs"]
 mod harness;
 
