@@ -138,6 +138,31 @@ mod tests {
     }
 
     #[test]
+    fn a_full_history_page_of_maximal_entries_fits_in_64_kib() {
+        let entry = HistoryEntry {
+            version: u64::MAX,
+            balance: Amount::from_cents(i64::MAX),
+            entry: Entry {
+                id: Uuid::max(),
+                direction: Direction::Out,
+                counterparty: AccountId::parse("99999").unwrap(),
+                amount: Amount::TRANSFER_MAX,
+                // Four bytes is the longest a character gets, in UTF-8 or as a JSON escape.
+                memo: Some("𝄞".repeat(crate::protocol::MEMO_CHARS_MAX)),
+                at: "2026-11-24T23:15:55.123Z".into(),
+            },
+        };
+        let page = HistoryResult::Page {
+            account: AccountId::parse("00001").unwrap(),
+            before_version: Some(u64::MAX),
+            entries: vec![entry; crate::protocol::HISTORY_LIMIT_MAX as usize],
+            next_before_version: Some(u64::MAX),
+        };
+        let bytes = serde_json::to_vec(&page).unwrap().len();
+        assert!(bytes < crate::protocol::PAYLOAD_BYTES_MAX, "{bytes} bytes");
+    }
+
+    #[test]
     fn history_entries_are_flat() {
         let row = HistoryEntry {
             version: 3,

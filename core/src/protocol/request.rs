@@ -216,6 +216,38 @@ mod tests {
         assert!(parse(long_memo).is_ok(), "the limit counts characters, not bytes");
     }
 
+    const JSON_BYTES: &[u8] = b"{}[]\":,.-0e9\\u";
+
+    /// Random and mutated payloads: every one is decoded or refused with a message, none panics.
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let valid = json!({"id": ID, "to": "00002", "amount": "5.00", "memo": "lunch"}).to_string().into_bytes();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..20_000 {
+            let mut payload = if round % 2 == 0 { valid.clone() } else { vec![0; (next() % 64) as usize] };
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % payload.len().max(1);
+                match next() % 3 {
+                    0 if !payload.is_empty() => payload[at] = next() as u8,
+                    1 if !payload.is_empty() => payload.truncate(at),
+                    _ => payload.insert(at.min(payload.len()), JSON_BYTES[(next() as usize) % JSON_BYTES.len()]),
+                }
+            }
+            if let Err(bad) = parse_transfer_request(payer(), &payload) {
+                assert!(!bad.message.is_empty());
+            }
+            if let Err(bad) = parse_history_request(&payload) {
+                assert!(!bad.message.is_empty());
+            }
+        }
+    }
+
     #[test]
     fn history_requests_default_clamp_and_reject() {
         assert_eq!(parse_history_request(b"{}").unwrap(), HistoryRequest { limit: 50, before_version: None });

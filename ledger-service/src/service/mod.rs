@@ -35,6 +35,8 @@ pub enum ServiceError {
     SubscriptionRefused,
     #[error("the ledger's database thread stopped unexpectedly")]
     StoreLost,
+    #[error("a ledger task failed: {0}")]
+    TaskFailed(String),
 }
 
 const DATABASE_FILE: &str = "ledger.sqlite3";
@@ -199,5 +201,5 @@ async fn shutdown_signal() -> Result<(), ServiceError> {
 }
 
 fn joined(outcome: Result<Result<(), ServiceError>, tokio::task::JoinError>) -> Result<(), ServiceError> {
-    outcome.map_err(|_| ServiceError::StoreLost)?
+    outcome.map_err(|error| ServiceError::TaskFailed(error.to_string()))?
 }
