@@ -102,7 +102,10 @@ async fn start_embedded_broker(
 ) -> Result<(Endpoint, Option<EmbeddedBroker>), ServiceError> {
     let ledger_password = uuid::Uuid::new_v4().simple().to_string();
     let users = Arc::new(config.users().with_ledger_password(ledger_password.clone()));
-    warn_about_demo_passwords(args, &users);
+    let listens: Vec<SocketAddr> = [Some(args.mqtt_listen), args.mqtts_listen].into_iter().flatten().collect();
+    if let Some(warning) = demo_password_warning(&listens, &users) {
+        tracing::warn!("{warning}");
+    }
     let tls = args.mqtts_listen.map(|listen| TlsListener {
         listen,
         cert: args.tls_cert.clone().expect("clap requires --tls-cert with --mqtts-listen"),
@@ -129,17 +132,20 @@ fn loopback_for(listen: SocketAddr) -> SocketAddr {
     }
 }
 
-fn warn_about_demo_passwords(args: &RunArgs, users: &crate::access::Users) {
-    let exposed =
-        [Some(args.mqtt_listen), args.mqtts_listen].into_iter().flatten().any(|listen| !listen.ip().is_loopback());
-    let demo_users = users.with_demo_passwords();
-    if exposed && !demo_users.is_empty() {
-        tracing::warn!(
-            "listening beyond this machine while {} still use the published demo passwords; \
-             anyone on the network can log in. Use --config with your own password hashes, or --mqtt-listen 127.0.0.1:1883",
-            demo_users.join(", ")
-        );
+/// A warning when a listener is reachable from other machines while demo passwords still work.
+fn demo_password_warning(listens: &[SocketAddr], users: &crate::access::Users) -> Option<String> {
+    if listens.iter().all(|listen| listen.ip().is_loopback()) {
+        return None;
     }
+    let demo_users = users.with_demo_passwords();
+    (!demo_users.is_empty()).then(|| {
+        format!(
+            "listening beyond this machine while {} still accept the published demo passwords, so anyone on the \
+             network can log in and move their money. Use --config with your own password hashes, or --mqtt-listen \
+             127.0.0.1:1883 to stay on this machine",
+            demo_users.join(", ")
+        )
+    })
 }
 
 fn print_banner(args: &RunArgs, config: &Config, endpoint: &Endpoint, embedded: bool) {
@@ -202,4 +208,21 @@ async fn shutdown_signal() -> Result<(), ServiceError> {
 
 fn joined(outcome: Result<Result<(), ServiceError>, tokio::task::JoinError>) -> Result<(), ServiceError> {
     outcome.map_err(|error| ServiceError::TaskFailed(error.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_passwords_on_a_network_listener_are_warned_about() {
+        let demo = Config::load(None).unwrap().users();
+        let anywhere: SocketAddr = "0.0.0.0:1883".parse().unwrap();
+        let loopback: SocketAddr = "127.0.0.1:1883".parse().unwrap();
+        let warning = demo_password_warning(&[loopback, anywhere], &demo).expect("a warning");
+        assert!(warning.contains("00001, 00002, 00003, 00004, 00005, operator"), "{warning}");
+        assert_eq!(demo_password_warning(&[loopback], &demo), None);
+        let own = crate::access::Users::new(Default::default(), Some(crate::config::hash_password("s3cret").unwrap()));
+        assert_eq!(demo_password_warning(&[anywhere], &own), None);
+    }
 }

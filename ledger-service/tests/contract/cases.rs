@@ -420,3 +420,18 @@ pub async fn no_one_takes_over_another_users_session_or_will(broker: Broker) {
     }
     assert!(watcher.next(QUIET).await.is_none(), "a forged will reached 00002's devices");
 }
+
+/// Only an external broker outlives the ledger: requests it queued meanwhile are applied on restart.
+pub async fn requests_sent_while_the_ledger_is_down_are_applied_after_restart() {
+    let mut ledger = Ledger::start(Broker::Mosquitto).await;
+    let status = ledger.connect_as("operator", "operator").await;
+    status.subscribe("bank/ledger/status").await;
+    ledger.kill();
+    assert!(status.wait_for("bank/ledger/status", |s| s["online"] == false).await.is_some());
+    let payer = device(&ledger, "00004").await;
+    let request = transfer("00001", "50");
+    payer.publish("bank/transfer/request/00004", request.to_string()).await;
+    ledger.spawn().await;
+    let result = payer.wait_for("bank/transfer/result/00004", |result| result["id"] == request["id"]).await;
+    assert_eq!(result.expect("the queued request was applied")["balance"], "300.00");
+}

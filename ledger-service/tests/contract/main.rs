@@ -41,3 +41,9 @@ on_both_brokers!(
     mqtt5_devices_transfer_and_get_denials,
     no_one_takes_over_another_users_session_or_will,
 );
+
+/// Only an external broker keeps running while the ledger is down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_queues_requests_while_the_ledger_is_down() {
+    cases::requests_sent_while_the_ledger_is_down_are_applied_after_restart().await;
+}
