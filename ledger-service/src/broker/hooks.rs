@@ -16,14 +16,21 @@ const CLIENT_IDS_MAX: usize = 100_000;
 
 pub struct AccessHook {
     users: Arc<Users>,
-    /// Which user each client id belongs to. rmqtt keys sessions by client id alone,
-    /// so without this a user could take over another user's persistent session.
-    client_owners: Mutex<HashMap<String, String>>,
+    /// Which user each client id belongs to while it has a session. rmqtt keys sessions
+    /// by client id alone, so without this a user could take over another user's
+    /// persistent session and read the messages queued in it.
+    client_ids: Mutex<HashMap<String, ClientIdOwner>>,
+}
+
+struct ClientIdOwner {
+    username: String,
+    /// Sessions under this id, online or offline; at 0 the id is free again.
+    sessions: u32,
 }
 
 impl AccessHook {
     pub fn new(users: Arc<Users>) -> AccessHook {
-        AccessHook { users, client_owners: Mutex::new(HashMap::new()) }
+        AccessHook { users, client_ids: Mutex::new(HashMap::new()) }
     }
 
     async fn authenticate(&self, connect: &ConnectInfo) -> bool {
@@ -52,16 +59,42 @@ impl AccessHook {
     }
 
     fn claim_client_id(&self, client_id: &str, username: &str) -> bool {
-        let mut owners = self.client_owners.lock().expect("client id table is never poisoned");
+        let mut owners = self.client_ids.lock().expect("client id table is never poisoned");
         if let Some(owner) = owners.get(client_id) {
-            return owner == username;
+            if owner.username != username && owner.sessions > 0 {
+                tracing::info!(%client_id, %username, "refused a client id that belongs to another user's session");
+                return false;
+            }
         }
         if owners.len() >= CLIENT_IDS_MAX {
-            tracing::warn!("{CLIENT_IDS_MAX} client ids in use; refusing new ones until restart");
+            owners.retain(|_, owner| owner.sessions > 0);
+        }
+        if owners.len() >= CLIENT_IDS_MAX && !owners.contains_key(client_id) {
+            tracing::warn!("{CLIENT_IDS_MAX} sessions exist; refusing new client ids until some end");
             return false;
         }
-        owners.insert(client_id.to_string(), username.to_string());
+        let owner =
+            owners.entry(client_id.to_string()).or_insert(ClientIdOwner { username: String::new(), sessions: 0 });
+        owner.username = username.to_string();
         true
+    }
+
+    fn session_created(&self, client_id: &str, username: &str) {
+        let mut owners = self.client_ids.lock().expect("client id table is never poisoned");
+        let owner = owners
+            .entry(client_id.to_string())
+            .or_insert(ClientIdOwner { username: username.to_string(), sessions: 0 });
+        owner.sessions += 1;
+    }
+
+    fn session_terminated(&self, client_id: &str) {
+        let mut owners = self.client_ids.lock().expect("client id table is never poisoned");
+        if let Some(owner) = owners.get_mut(client_id) {
+            owner.sessions = owner.sessions.saturating_sub(1);
+            if owner.sessions == 0 {
+                owners.remove(client_id);
+            }
+        }
     }
 }
 
@@ -79,6 +112,14 @@ impl Handler for Shared {
                     false => AuthResult::NotAuthorized,
                 };
                 (false, Some(HookResult::AuthResult(result)))
+            }
+            Parameter::SessionCreated(session) => {
+                self.0.session_created(&session.id.client_id, session.id.username_ref());
+                (true, accumulated)
+            }
+            Parameter::SessionTerminated(session, _) => {
+                self.0.session_terminated(&session.id.client_id);
+                (true, accumulated)
             }
             Parameter::ClientSubscribeCheckAcl(session, subscribe) => {
                 let allowed = Role::of_username(session.id.username_ref())

@@ -131,7 +131,14 @@ fn listener(name: &str, address: SocketAddr) -> Builder {
 async fn register_hooks(context: &ServerContext, users: Arc<Users>, closing: Arc<AtomicBool>) {
     let register = context.extends.hook_mgr().register();
     let access = Arc::new(hooks::AccessHook::new(users));
-    for hook in [Type::ClientAuthenticate, Type::ClientSubscribeCheckAcl, Type::MessagePublishCheckAcl] {
+    let hooks = [
+        Type::ClientAuthenticate,
+        Type::SessionCreated,
+        Type::SessionTerminated,
+        Type::ClientSubscribeCheckAcl,
+        Type::MessagePublishCheckAcl,
+    ];
+    for hook in hooks {
         register.add_priority(hook, 1000, Box::new(hooks::Shared(access.clone()))).await;
     }
     register.add(Type::MessageExpiryCheck, Box::new(hooks::ClosingHook(closing))).await;

@@ -9,13 +9,11 @@ use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, MqttOptions, NetworkOptions, Outgoing,
     Packet, Publish, QoS, SubscribeReasonCode, Transport,
 };
+use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, watch};
 
 use super::ServiceError;
 
-/// The ledger's client id is fixed so its persistent session, and the requests
-/// queued in it while the ledger was down, survive restarts.
-const CLIENT_ID: &str = "ledger-service";
 /// Requests are up to 64 KiB; larger ones must still arrive, so they can be refused by name.
 const PACKET_BYTES_MAX: usize = 1024 * 1024;
 const RETRY_DELAY_MIN: Duration = Duration::from_millis(250);
@@ -52,12 +50,7 @@ impl Endpoint {
             .ok_or_else(|| format!("--broker {url:?} has no host; {example}"))?;
         let password =
             parsed.password().ok_or_else(|| format!("--broker needs the ledger's user and password; {example}"))?;
-        let decode = |text: &str| {
-            url::form_urlencoded::parse(format!("x={text}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
+        let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
         Ok(Endpoint {
             host: host.trim_matches(['[', ']']).to_string(),
             port: parsed.port().unwrap_or(if tls { 8883 } else { 1883 }),
@@ -67,8 +60,17 @@ impl Endpoint {
         })
     }
 
+    /// Stable across restarts, so the persistent session and the requests queued in it
+    /// while the ledger was down survive; derived from the password, so no device can
+    /// guess it and take the session over (Mosquitto lets any user claim any client id).
+    fn client_id(&self) -> String {
+        let digest = Sha256::digest(format!("{}\0{}", self.username, self.password).as_bytes());
+        let hex: String = digest[..12].iter().map(|byte| format!("{byte:02x}")).collect();
+        format!("ledger-{hex}")
+    }
+
     pub fn connect(&self) -> (AsyncClient, EventLoop) {
-        let mut options = MqttOptions::new(CLIENT_ID, &self.host, self.port);
+        let mut options = MqttOptions::new(self.client_id(), &self.host, self.port);
         options
             .set_credentials(&self.username, &self.password)
             .set_clean_session(false)
@@ -122,7 +124,8 @@ pub async fn pump(
 
 fn forward(requests: &mpsc::Sender<Publish>, publish: Publish) {
     if let Err(mpsc::error::TrySendError::Full(publish)) = requests.try_send(publish) {
-        // Unacknowledged, so the broker redelivers it after the next reconnect.
+        // Left unacknowledged: the broker redelivers it when the ledger next reconnects,
+        // and the device's own retry reaches the ledger meanwhile.
         tracing::warn!(topic = %publish.topic, "ledger is {REQUESTS_QUEUED_MAX} requests behind; request left unacknowledged");
     }
 }
@@ -133,7 +136,7 @@ mod tests {
 
     #[test]
     fn broker_urls_need_credentials_and_a_known_scheme() {
-        let endpoint = Endpoint::parse("mqtt://ledger:p%40ss@127.0.0.1:1884").unwrap();
+        let endpoint = Endpoint::parse("mqtt://ledger:p%40s+s@127.0.0.1:1884").unwrap();
         assert_eq!(
             (
                 endpoint.host.as_str(),
@@ -142,7 +145,7 @@ mod tests {
                 endpoint.password.as_str(),
                 endpoint.tls
             ),
-            ("127.0.0.1", 1884, "ledger", "p@ss", false)
+            ("127.0.0.1", 1884, "ledger", "p@s+s", false)
         );
         assert_eq!(Endpoint::parse("mqtts://ledger:x@broker.lan").unwrap().port, 8883);
         for (url, expected) in [

@@ -41,13 +41,17 @@ pub enum ServiceError {
 
 const DATABASE_FILE: &str = "ledger.sqlite3";
 const SHUTDOWN_FLUSH_MAX: Duration = Duration::from_secs(3);
+/// A worker stuck publishing to a broker that stopped answering must not block shutdown;
+/// what it committed but did not publish is replayed to devices when they retry.
+const SHUTDOWN_WORKER_MAX: Duration = Duration::from_secs(5);
 
 /// Runs the service until Ctrl-C or SIGTERM.
 pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
     let config = Config::load(args.config.as_deref()).map_err(ServiceError::Setup)?;
+    let external = args.broker.as_deref().map(Endpoint::parse).transpose().map_err(ServiceError::Setup)?;
     let store = open_store(&args, &config)?;
-    let (endpoint, broker) = match &args.broker {
-        Some(url) => (Endpoint::parse(url).map_err(ServiceError::Setup)?, None),
+    let (endpoint, broker) = match external {
+        Some(endpoint) => (endpoint, None),
         None => start_embedded_broker(&args, &config).await?,
     };
     print_banner(&args, &config, &endpoint, broker.is_some());
@@ -73,8 +77,8 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
     };
     tracing::info!("shutting down");
     let _ = shutdown_tx.send(true);
-    if !worker.is_finished() {
-        let _ = worker.await;
+    if !worker.is_finished() && tokio::time::timeout(SHUTDOWN_WORKER_MAX, worker).await.is_err() {
+        tracing::warn!("the broker stopped taking messages; shutting down without waiting for it");
     }
     if !pump.is_finished() {
         say_offline(&client).await;
@@ -151,6 +155,12 @@ fn demo_password_warning(listens: &[SocketAddr], users: &crate::access::Users) -
 fn print_banner(args: &RunArgs, config: &Config, endpoint: &Endpoint, embedded: bool) {
     if !embedded {
         tracing::info!(host = %endpoint.host, port = endpoint.port, "using external broker (nothing embedded)");
+        if endpoint.username == crate::access::LEDGER_USER && endpoint.password == "ledger" {
+            tracing::warn!(
+                "the ledger logs in with the password shipped in deploy/mosquitto; anyone who knows it can forge \
+                 balances. Regenerate the broker's users with deploy/mosquitto/make-dynsec.py before opening it to a network"
+            );
+        }
         return;
     }
     let mut lines = vec!["MQTT Banking ledger is up. Point devices at:".to_string()];

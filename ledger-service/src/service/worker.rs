@@ -78,6 +78,11 @@ impl Worker {
         let mut submissions = Vec::new();
         let mut history_requests = Vec::new();
         for publish in publishes {
+            if publish.retain {
+                // A request someone published with the retain flag, replayed on subscribe: not a new request.
+                tracing::warn!(topic = %publish.topic, "ignoring a retained request");
+                continue;
+            }
             match Inbound::parse(&publish.topic) {
                 Some(Inbound::TransferRequest(payer)) => {
                     submissions.push(Submission { payer, payload: publish.payload.to_vec() })

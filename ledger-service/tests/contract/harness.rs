@@ -59,7 +59,10 @@ impl Ledger {
             Broker::Embedded => command.arg("--mqtt-listen").arg(format!("127.0.0.1:{}", self.port)),
             Broker::Mosquitto => command.arg("--broker").arg(format!("mqtt://ledger:ledger@127.0.0.1:{}", self.port)),
         };
-        command.env("RUST_LOG", "info").stdout(log.try_clone().unwrap()).stderr(log);
+        command
+            .env("RUST_LOG", "info,ledger_service::service::worker=debug")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
         self.process = Some(command.spawn().expect("ledger-service starts"));
         let status = self.connect_retrying("operator", "operator").await;
         status.subscribe(topics::LEDGER_STATUS).await;
@@ -72,6 +75,20 @@ impl Ledger {
         if let Some(mut process) = self.process.take() {
             process.kill().unwrap();
             process.wait().unwrap();
+        }
+    }
+
+    /// Waits for the ledger to exit by itself, and returns its exit status.
+    pub async fn exited(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = tokio::time::Instant::now() + within;
+        let process = self.process.as_mut().expect("ledger is running");
+        loop {
+            if let Some(status) = process.try_wait().unwrap() {
+                self.process = None;
+                return status;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "ledger still running; log:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -124,13 +141,13 @@ impl Ledger {
     pub async fn balances(&self) -> Vec<BalanceUpdate> {
         let operator = self.connect_as("operator", "operator").await;
         operator.subscribe("bank/balanceUpdate/+").await;
-        let mut balances = Vec::new();
+        let mut balances = std::collections::BTreeMap::new();
         while balances.len() < 5 {
             let publish = operator.next(WAIT).await.expect("five retained balances");
-            balances.push(serde_json::from_slice::<BalanceUpdate>(&publish.payload).unwrap());
+            let update = serde_json::from_slice::<BalanceUpdate>(&publish.payload).unwrap();
+            balances.insert(update.account, update);
         }
-        balances.sort_by_key(|update| update.account);
-        balances
+        balances.into_values().collect()
     }
 
     pub async fn balance(&self, account: &str) -> BalanceUpdate {

@@ -40,10 +40,17 @@ on_both_brokers!(
     kill_9_keeps_balances_and_deduplication,
     mqtt5_devices_transfer_and_get_denials,
     no_one_takes_over_another_users_session_or_will,
+    group_commit_shares_transactions_between_concurrent_requests,
 );
 
 /// Only an external broker keeps running while the ledger is down.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mosquitto_queues_requests_while_the_ledger_is_down() {
     cases::requests_sent_while_the_ledger_is_down_are_applied_after_restart().await;
+}
+
+/// Needs a broker that outlives the ledger, to hold the unacknowledged request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_redelivers_a_request_whose_commit_failed() {
+    cases::nothing_is_published_or_acknowledged_before_the_commit().await;
 }
