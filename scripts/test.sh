@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if ! command -v cargo >/dev/null; then
+  echo "error: cargo not found. Install Rust 1.94 or newer with rustup, then run scripts/test.sh again." >&2
+  exit 1
+fi
+
 packages=(mosquitto mosquitto-clients openssl build-essential pkg-config)
 missing=()
 for package in "${packages[@]}"; do
@@ -11,7 +16,10 @@ for package in "${packages[@]}"; do
 done
 if ((${#missing[@]})); then
   sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "error: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
   echo "== installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -4,7 +4,8 @@
 Mosquitto's plain acl_file only filters messages on delivery; the dynamic-security
 plugin also refuses denied SUBSCRIBEs, as the protocol requires. Deliveries are checked
 too (publishClientReceive), so a user who reuses another user's client id cannot read
-the messages queued in that user's session.
+the messages queued in that user's session. (Mosquitto still lets that user in, which
+discards the session's queue; the embedded broker refuses such a CONNECT.)
 
     python3 deploy/mosquitto/make-dynsec.py > deploy/mosquitto/dynamic-security.json
     python3 deploy/mosquitto/make-dynsec.py ledger=S3cret 00001=hunter2 > my-dynsec.json

@@ -2,7 +2,7 @@
 //!
 //! The rules are the protocol's security boundary: an account user can only write
 //! requests for its own account and only read its own results and balance.
-//! The embedded broker calls these functions; `deploy/mosquitto/acl` states the same rules for Mosquitto.
+//! The embedded broker calls these functions; `deploy/mosquitto/make-dynsec.py` states the same rules for Mosquitto.
 
 use std::collections::HashMap;
 
