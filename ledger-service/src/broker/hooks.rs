@@ -60,11 +60,12 @@ impl AccessHook {
 
     fn claim_client_id(&self, client_id: &str, username: &str) -> bool {
         let mut owners = self.client_ids.lock().expect("client id table is never poisoned");
-        if let Some(owner) = owners.get(client_id) {
-            if owner.username != username && owner.sessions > 0 {
-                tracing::info!(%client_id, %username, "refused a client id that belongs to another user's session");
-                return false;
-            }
+        if let Some(owner) = owners.get(client_id)
+            && owner.username != username
+            && owner.sessions > 0
+        {
+            tracing::info!(%client_id, %username, "refused a client id that belongs to another user's session");
+            return false;
         }
         if owners.len() >= CLIENT_IDS_MAX {
             owners.retain(|_, owner| owner.sessions > 0);

@@ -190,7 +190,7 @@ fn start_mosquitto(dir: &Path, port: u16) -> Child {
     let config_path = dir.join("mosquitto.conf");
     std::fs::write(&config_path, config).unwrap();
     let log = std::fs::File::create(dir.join("mosquitto.log")).unwrap();
-    let child = Command::new("mosquitto")
+    let mut child = Command::new("mosquitto")
         .arg("-c")
         .arg(&config_path)
         .stdout(log.try_clone().unwrap())
@@ -204,6 +204,8 @@ fn start_mosquitto(dir: &Path, port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!(
         "mosquitto did not listen on {port}: {}",
         std::fs::read_to_string(dir.join("mosquitto.log")).unwrap_or_default()
