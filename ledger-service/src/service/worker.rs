@@ -75,24 +75,7 @@ impl Worker {
 
     async fn process(&mut self, publishes: &[Publish]) -> Result<(), ServiceError> {
         let started = Instant::now();
-        let mut submissions = Vec::new();
-        let mut history_requests = Vec::new();
-        for publish in publishes {
-            if publish.retain {
-                // A request someone published with the retain flag, replayed on subscribe: not a new request.
-                tracing::warn!(topic = %publish.topic, "ignoring a retained request");
-                continue;
-            }
-            match Inbound::parse(&publish.topic) {
-                Some(Inbound::TransferRequest(payer)) => {
-                    submissions.push(Submission { payer, payload: publish.payload.to_vec() })
-                }
-                Some(Inbound::HistoryRequest(account)) => history_requests.push((account, publish.payload.to_vec())),
-                None => {
-                    tracing::warn!(topic = %publish.topic, "ignoring a message on a topic the ledger does not serve")
-                }
-            }
-        }
+        let (submissions, history_requests) = sort_requests(publishes);
         let committed = self.commit(submissions, history_requests).await?;
         let commit_us = started.elapsed().as_micros();
         publish(&self.client, &committed).await?;
@@ -142,6 +125,27 @@ async fn publish_update(client: &AsyncClient, update: &BalanceUpdate) -> Result<
     let payload = serde_json::to_vec(update).expect("balance updates always serialise");
     client.publish(topics::balance_update(update.account), QoS::AtLeastOnce, true, payload).await?;
     Ok(())
+}
+
+/// Splits a batch into transfer and history requests; anything else is acknowledged and dropped.
+fn sort_requests(publishes: &[Publish]) -> (Vec<Submission>, Vec<(AccountId, Vec<u8>)>) {
+    let mut submissions = Vec::new();
+    let mut history_requests = Vec::new();
+    for publish in publishes {
+        if publish.retain {
+            // Someone published a request with the retain flag; this is its replay on subscribe.
+            tracing::warn!(topic = %publish.topic, "ignoring a retained request");
+            continue;
+        }
+        match Inbound::parse(&publish.topic) {
+            Some(Inbound::TransferRequest(payer)) => {
+                submissions.push(Submission { payer, payload: publish.payload.to_vec() })
+            }
+            Some(Inbound::HistoryRequest(account)) => history_requests.push((account, publish.payload.to_vec())),
+            None => tracing::warn!(topic = %publish.topic, "ignoring a message on a topic the ledger does not serve"),
+        }
+    }
+    (submissions, history_requests)
 }
 
 fn commit_batch(
