@@ -105,14 +105,15 @@ impl Worker {
     }
 }
 
-/// Results first, then balances, then history: the payer learns the outcome as early as possible.
+/// Balances first, then results: the broker handles one connection's messages in order, so
+/// by the time a payer sees its result, every retained balance it changed is already current.
 async fn publish(client: &AsyncClient, committed: &Committed) -> Result<(), ServiceError> {
+    for update in &committed.applied.updates {
+        publish_update(client, update).await?;
+    }
     for (payer, result) in &committed.applied.results {
         let payload = serde_json::to_vec(result).expect("results always serialise");
         client.publish(topics::transfer_result(*payer), QoS::AtLeastOnce, false, payload).await?;
-    }
-    for update in &committed.applied.updates {
-        publish_update(client, update).await?;
     }
     for (account, page) in &committed.pages {
         let payload = serde_json::to_vec(page).expect("history pages always serialise");
