@@ -333,17 +333,22 @@ pub async fn history_pages_newest_first(broker: Broker) {
     assert_eq!(refused["reason"], "malformed_request");
 }
 
-pub async fn persistent_sessions_keep_messages_for_offline_devices(broker: Broker) {
-    let ledger = Ledger::start(broker).await;
+/// Subscribes 00002's phone with a persistent session, then takes it offline.
+/// Returns the options that resume the session.
+async fn park_phone_of_00002(ledger: &Ledger) -> rumqttc::MqttOptions {
     let mut options = ledger.options("00002", "demo");
     options.set_client_id("phone-of-00002".into()).set_clean_session(false);
     let phone = Client::connect(options.clone()).await.unwrap();
     phone.subscribe("bank/balanceUpdate/00002").await;
     phone.next(WAIT).await.expect("retained snapshot");
     phone.client.disconnect().await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    drop(phone);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    options
+}
 
+pub async fn persistent_sessions_keep_messages_for_offline_devices(broker: Broker) {
+    let ledger = Ledger::start(broker).await;
+    let options = park_phone_of_00002(&ledger).await;
     device(&ledger, "00001").await.request("00001", transfer("00002", "3.86").to_string()).await;
     let phone = Client::connect(options).await.unwrap();
     let queued = phone.wait_for("bank/balanceUpdate/00002", |update| update["version"] == 1).await;
@@ -399,14 +404,7 @@ pub async fn mqtt5_devices_transfer_and_get_denials(broker: Broker) {
 
 pub async fn no_one_takes_over_another_users_session_or_will(broker: Broker) {
     let ledger = Ledger::start(broker).await;
-    let mut owner = ledger.options("00002", "demo");
-    owner.set_client_id("phone-of-00002".into()).set_clean_session(false);
-    let phone = Client::connect(owner).await.unwrap();
-    phone.subscribe("bank/balanceUpdate/00002").await;
-    phone.next(WAIT).await.expect("retained snapshot");
-    phone.client.disconnect().await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    drop(phone);
+    let owner = park_phone_of_00002(&ledger).await;
     device(&ledger, "00003").await.request("00003", transfer("00002", "1").to_string()).await;
 
     // 00001 reuses 00002's client id to inherit its session and queued balance update.
@@ -420,8 +418,6 @@ pub async fn no_one_takes_over_another_users_session_or_will(broker: Broker) {
     // The embedded broker refuses the thief outright, so the owner's queue survives.
     // Mosquitto lets the thief in and only withholds the messages, which are then lost.
     if broker == Broker::Embedded {
-        let mut owner = ledger.options("00002", "demo");
-        owner.set_client_id("phone-of-00002".into()).set_clean_session(false);
         let phone = Client::connect(owner).await.unwrap();
         assert!(phone.wait_for("bank/balanceUpdate/00002", |u| u["version"] == 1).await.is_some(), "queue survived");
     }
