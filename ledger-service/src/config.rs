@@ -1,6 +1,6 @@
 //! Accounts and credentials: the built-in demo set, or a TOML file given with `--config`.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::Path;
 
 use argon2::Argon2;
@@ -58,9 +58,9 @@ impl Config {
         if self.accounts.is_empty() {
             return Err("no accounts: add at least one [[accounts]] table".into());
         }
-        let mut seen = HashMap::new();
+        let mut seen = HashSet::new();
         for account in &self.accounts {
-            if seen.insert(account.number, ()).is_some() {
+            if !seen.insert(account.number) {
                 return Err(format!("account {} is listed twice", account.number));
             }
             check_hash(&account.password_hash).map_err(|error| format!("account {}: {error}", account.number))?;

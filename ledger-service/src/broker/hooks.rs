@@ -38,9 +38,9 @@ impl AccessHook {
             return false;
         };
         let (username, password) = (username.to_string(), String::from_utf8_lossy(password).into_owned());
-        let users = self.users.clone();
+        let (users, user) = (self.users.clone(), username.clone());
         // Argon2 is deliberately slow: keep it off the broker's async threads.
-        let checked = tokio::task::spawn_blocking(move || users.authenticate(&username, &password)).await;
+        let checked = tokio::task::spawn_blocking(move || users.authenticate(&user, &password)).await;
         let Ok(Some(role)) = checked else {
             return false;
         };
@@ -51,11 +51,11 @@ impl AccessHook {
                 LastWill::V5(will) => will.topic.to_string(),
             };
             if !may_publish(role, &topic) {
-                tracing::info!(user = %connect.username().map(|u| u.to_string()).unwrap_or_default(), %topic, "refused a will on a forbidden topic");
+                tracing::info!(%username, %topic, "refused a will on a forbidden topic");
                 return false;
             }
         }
-        self.claim_client_id(connect.client_id(), &connect.username().map(|u| u.to_string()).unwrap_or_default())
+        self.claim_client_id(connect.client_id(), &username)
     }
 
     fn claim_client_id(&self, client_id: &str, username: &str) -> bool {
