@@ -1,7 +1,15 @@
 //! The shared client core of MQTT Banking.
 //!
-//! `protocol` is the one definition of the wire contract between devices and the
-//! ledger: topics, payloads, money and reason codes. The ledger service depends on it
-//! too, so the two sides cannot drift apart.
+//! - [`protocol`] is the one definition of the wire contract between devices and the
+//!   ledger: topics, payloads, money and reason codes. The ledger uses it too.
+//! - [`app`] is the app as a pure state machine: events in, effects and a view model out.
+//! - [`session`] is the imperative shell around it: the MQTT connection, the outbox file
+//!   and the observer. The desktop app and the `bank` CLI use it as plain Rust.
+//! - [`ffi`] adapts the session for Kotlin and Swift through UniFFI.
 
+pub mod app;
+pub mod ffi;
 pub mod protocol;
+pub mod session;
+
+uniffi::setup_scaffolding!();

@@ -101,7 +101,23 @@ pub enum HistoryResult {
     },
 }
 
-/// Payload of `bank/presence/{account}/{device}` and `bank/ledger/status`.
+/// Payload of `bank/presence/{account}/{device}`, retained; the last will says offline.
+/// `{device}` is a stable random id, so two phones with the same name stay apart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    pub online: bool,
+    /// What the device calls itself ("Pixel 8"), for people to read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Presence {
+    pub fn json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("presence always serialises")
+    }
+}
+
+/// Payload of `bank/ledger/status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Online {
     pub online: bool,

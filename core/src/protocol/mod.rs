@@ -16,10 +16,10 @@ pub use topics::filter_within;
 pub use account::AccountId;
 pub use amount::{Amount, AmountError};
 pub use messages::{
-    BalanceUpdate, Direction, Entry, HistoryEntry, HistoryRequest, HistoryResult, Online, TransferResult,
+    BalanceUpdate, Direction, Entry, HistoryEntry, HistoryRequest, HistoryResult, Online, Presence, TransferResult,
 };
 pub use reason::Reason;
 pub use request::{
     BadRequest, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX, MEMO_CHARS_MAX, PAYLOAD_BYTES_MAX, TransferRequest,
-    parse_history_request, parse_transfer_request,
+    check_memo, parse_history_request, parse_transfer_request,
 };

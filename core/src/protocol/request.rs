@@ -139,6 +139,12 @@ fn read_memo(object: &Map<String, Value>) -> Result<Option<String>, String> {
         Some(Value::String(memo)) => memo,
         Some(_) => return Err("`memo` must be a string".into()),
     };
+    check_memo(memo)?;
+    Ok((!memo.is_empty()).then(|| memo.clone()))
+}
+
+/// The memo rules, shared by the ledger and the app's transfer form.
+pub fn check_memo(memo: &str) -> Result<(), String> {
     let chars = memo.chars().count();
     if chars > MEMO_CHARS_MAX {
         return Err(format!("memo is {chars} characters; the limit is {MEMO_CHARS_MAX}"));
@@ -146,7 +152,7 @@ fn read_memo(object: &Map<String, Value>) -> Result<Option<String>, String> {
     if memo.chars().any(char::is_control) {
         return Err("memo must not contain control characters such as line breaks".into());
     }
-    Ok((!memo.is_empty()).then(|| memo.clone()))
+    Ok(())
 }
 
 #[cfg(test)]

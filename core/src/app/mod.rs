@@ -1,0 +1,20 @@
+//! The app itself, as a pure state machine in the style of Crux: [`Model::update`] turns
+//! an [`Event`] into [`Effect`]s, and [`Model::view`] turns the model into the
+//! [`ViewModel`] every shell renders. No I/O, no clock, no randomness: the session
+//! supplies ids and times inside events and carries out the effects, so all of this is
+//! tested without a network.
+
+mod form;
+mod format;
+mod history;
+mod model;
+mod outbox;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+pub use format::{money, signed_money};
+pub use model::{Connection, Event, Effect, Identity, Model};
+pub use outbox::{OUTBOX_MAX, PendingTransfer};
+pub use view::{ConnectionState, HistoryRow, Notice, NoticeTone, RowStatus, TransferForm, ViewModel};

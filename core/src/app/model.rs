@@ -1,0 +1,362 @@
+//! The state of one signed-in device, and how every event changes it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use uuid::Uuid;
+
+use crate::protocol::{
+    AccountId, Amount, BalanceUpdate, Direction, HistoryEntry, HistoryRequest, HistoryResult, Online, Presence, Reason,
+    TransferResult, topics,
+};
+
+use super::form::{Form, Limits};
+use super::format;
+use super::history::{History, PageOutcome};
+use super::outbox::{Outbox, PendingTransfer};
+use super::view::{Notice, NoticeTone};
+
+/// Something that happened: a user action, or news from the session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Connect,
+    Disconnect,
+    EditTransfer { payee: String, amount: String, memo: String },
+    /// The session supplies the new transfer's id (UUIDv7) and the time, so that
+    /// `update` stays deterministic.
+    SubmitTransfer { payee: String, amount: String, memo: String, id: Uuid, at: DateTime<Utc> },
+    LoadMoreHistory,
+    Connected,
+    ConnectionLost { reason: String, retry_in: Duration },
+    LoginRefused { reason: String },
+    Message { topic: String, payload: Vec<u8> },
+    /// The outbox file could not be written; the transfer it held must not be sent.
+    OutboxNotSaved { id: Uuid, error: String },
+}
+
+/// What the session must do. Carried out in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    StartConnection,
+    StopConnection,
+    Subscribe(Vec<String>),
+    Publish { topic: String, payload: Vec<u8>, retain: bool },
+    /// Write the whole outbox durably before anything after this effect happens.
+    SaveOutbox(Vec<PendingTransfer>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Connection {
+    /// Not started, or disconnected by the user.
+    Idle,
+    Connecting,
+    Online,
+    Offline { reason: String, retry_in: Duration },
+    LoginFailed { reason: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Balance {
+    pub amount: Amount,
+    pub version: u64,
+}
+
+/// Who this device is. Fixed for the life of a session.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub account: AccountId,
+    /// The last level of this device's presence topic: stable and random.
+    pub device_id: String,
+    pub device_name: String,
+    /// The device's time zone offset, for showing times.
+    pub utc_offset: FixedOffset,
+}
+
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub(super) identity: Identity,
+    pub(super) connection: Connection,
+    pub(super) ledger_online: Option<bool>,
+    pub(super) balance: Option<Balance>,
+    pub(super) history: History,
+    pub(super) outbox: Outbox,
+    pub(super) form: Form,
+    pub(super) notice: Option<Notice>,
+    /// Online devices of this account: device id → name.
+    pub(super) devices: BTreeMap<String, String>,
+    /// Messages that could not be understood; shown nowhere, kept for diagnosis.
+    pub(super) ignored_messages: u64,
+}
+
+impl Model {
+    /// `outbox` is what the previous run left unanswered.
+    pub fn new(identity: Identity, outbox: Vec<PendingTransfer>) -> Model {
+        Model {
+            identity,
+            connection: Connection::Idle,
+            ledger_online: None,
+            balance: None,
+            history: History::default(),
+            outbox: Outbox::new(outbox),
+            form: Form::default(),
+            notice: None,
+            devices: BTreeMap::new(),
+            ignored_messages: 0,
+        }
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// Whether the transfer is still in the outbox, waiting for the ledger.
+    pub fn is_pending(&self, id: Uuid) -> bool {
+        self.outbox.transfers().iter().any(|transfer| transfer.id == id)
+    }
+
+    pub fn ignored_messages(&self) -> u64 {
+        self.ignored_messages
+    }
+
+    pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Connect => self.connect(),
+            Event::Disconnect => self.disconnect(),
+            Event::EditTransfer { payee, amount, memo } => {
+                self.form = Form::new(&payee, &amount, &memo);
+                self.form.check(self.limits(), false);
+                vec![]
+            }
+            Event::SubmitTransfer { payee, amount, memo, id, at } => self.submit(Form::new(&payee, &amount, &memo), id, at),
+            Event::LoadMoreHistory => self.history.request_older().map(|request| self.history_effect(&request)).into_iter().collect(),
+            Event::Connected => self.connected(),
+            Event::ConnectionLost { reason, retry_in } => {
+                if self.is_linked() {
+                    self.connection = Connection::Offline { reason, retry_in };
+                }
+                vec![]
+            }
+            Event::LoginRefused { reason } => {
+                if self.is_linked() {
+                    self.connection = Connection::LoginFailed { reason };
+                }
+                vec![Effect::StopConnection]
+            }
+            Event::Message { topic, payload } => self.receive(&topic, &payload),
+            Event::OutboxNotSaved { id, error } => {
+                self.outbox.take(id);
+                self.notice = Some(Notice {
+                    tone: NoticeTone::Error,
+                    text: format!("The transfer was not sent: it could not be saved on this device ({error}). Free some storage and try again."),
+                });
+                vec![]
+            }
+        }
+    }
+
+    fn is_linked(&self) -> bool {
+        !matches!(self.connection, Connection::Idle | Connection::LoginFailed { .. })
+    }
+
+    fn connect(&mut self) -> Vec<Effect> {
+        if self.is_linked() {
+            return vec![];
+        }
+        self.connection = Connection::Connecting;
+        vec![Effect::StartConnection]
+    }
+
+    fn disconnect(&mut self) -> Vec<Effect> {
+        if !self.is_linked() {
+            return vec![];
+        }
+        let was_online = self.connection == Connection::Online;
+        self.connection = Connection::Idle;
+        self.devices.clear();
+        let goodbye = was_online.then(|| self.presence_effect(false));
+        goodbye.into_iter().chain([Effect::StopConnection]).collect()
+    }
+
+    /// Everything a fresh connection needs, whether or not the broker kept the session:
+    /// rumqttc drops queued publishes when it did not, so the outbox goes out again.
+    fn connected(&mut self) -> Vec<Effect> {
+        if !self.is_linked() {
+            return vec![];
+        }
+        self.connection = Connection::Online;
+        let account = self.identity.account;
+        let filters = vec![
+            topics::balance_update(account),
+            topics::transfer_result(account),
+            topics::history_result(account),
+            topics::presence_all(account),
+            topics::LEDGER_STATUS.to_string(),
+        ];
+        let mut effects = vec![Effect::Subscribe(filters), self.presence_effect(true)];
+        effects.extend(self.outbox.transfers().iter().map(|transfer| transfer_effect(account, transfer)));
+        effects.extend(self.history.awaiting().map(|request| self.history_effect(&request)));
+        effects
+    }
+
+    fn submit(&mut self, mut form: Form, id: Uuid, at: DateTime<Utc>) -> Vec<Effect> {
+        let valid = form.check(self.limits(), true);
+        self.form = form;
+        let Some(valid) = valid else { return vec![] };
+        if self.outbox.is_full() {
+            self.notice = Some(Notice {
+                tone: NoticeTone::Error,
+                text: "Too many transfers are waiting to be sent. Reconnect, then try again.".into(),
+            });
+            return vec![];
+        }
+        let transfer = PendingTransfer { id, to: valid.to, amount: valid.amount, memo: valid.memo, created_at: at };
+        self.notice = Some(Notice {
+            tone: NoticeTone::Info,
+            text: match self.connection {
+                Connection::Online => format!("Sending {} to #{}…", format::money(transfer.amount), transfer.to),
+                _ => format!("{} to #{} will be sent when you are back online.", format::money(transfer.amount), transfer.to),
+            },
+        });
+        self.form = Form::default();
+        let send = (self.connection == Connection::Online).then(|| transfer_effect(self.identity.account, &transfer));
+        self.outbox.push(transfer);
+        [Effect::SaveOutbox(self.outbox.transfers().to_vec())].into_iter().chain(send).collect()
+    }
+
+    fn limits(&self) -> Limits {
+        let available = self.balance.and_then(|balance| balance.amount.checked_sub(self.outbox.total()));
+        Limits { payer: self.identity.account, available }
+    }
+
+    fn receive(&mut self, topic: &str, payload: &[u8]) -> Vec<Effect> {
+        let account = self.identity.account;
+        let effects = if topic == topics::balance_update(account) {
+            serde_json::from_slice(payload).ok().filter(|update: &BalanceUpdate| update.account == account).map(|update| self.on_balance(update))
+        } else if topic == topics::transfer_result(account) {
+            serde_json::from_slice(payload).ok().map(|result| self.on_result(result))
+        } else if topic == topics::history_result(account) {
+            serde_json::from_slice(payload).ok().map(|result| self.on_history(result))
+        } else if topic == topics::LEDGER_STATUS {
+            serde_json::from_slice(payload).ok().map(|status: Online| {
+                self.ledger_online = Some(status.online);
+                vec![]
+            })
+        } else if let Some(device) = topic.strip_prefix(&topics::presence(account, "")) {
+            serde_json::from_slice(payload).ok().map(|presence| self.on_presence(device, presence))
+        } else {
+            None
+        };
+        effects.unwrap_or_else(|| {
+            self.ignored_messages += 1;
+            vec![]
+        })
+    }
+
+    /// The retained balance is the truth. An older or repeated version changes nothing;
+    /// a jump means updates were missed, so the newest history page is fetched.
+    fn on_balance(&mut self, update: BalanceUpdate) -> Vec<Effect> {
+        let known = self.balance.map(|balance| balance.version);
+        if known.is_some_and(|known| update.version <= known) {
+            return vec![];
+        }
+        self.balance = Some(Balance { amount: update.balance, version: update.version });
+        let mut effects = vec![];
+        if let Some(entry) = update.entry {
+            effects.extend(self.settle(entry.id, entry.direction));
+            let next = known.is_some_and(|known| update.version == known + 1);
+            if next {
+                self.history.push_live(HistoryEntry { version: update.version, balance: update.balance, entry });
+                return effects;
+            }
+        }
+        effects.extend(self.history.request_newest().map(|request| self.history_effect(&request)));
+        effects
+    }
+
+    /// Removes a transfer from the outbox once the ledger has applied it.
+    fn settle(&mut self, id: Uuid, direction: Direction) -> Option<Effect> {
+        if direction != Direction::Out {
+            return None;
+        }
+        let transfer = self.outbox.take(id)?;
+        self.notice = Some(Notice {
+            tone: NoticeTone::Success,
+            text: format!("Sent {} to #{}", format::money(transfer.amount), transfer.to),
+        });
+        Some(Effect::SaveOutbox(self.outbox.transfers().to_vec()))
+    }
+
+    fn on_result(&mut self, result: TransferResult) -> Vec<Effect> {
+        match result {
+            TransferResult::Accepted { id, .. } => self.settle(id, Direction::Out).into_iter().collect(),
+            TransferResult::Rejected { id: Some(id), reason, message } => {
+                let Some(transfer) = self.outbox.take(id) else { return vec![] };
+                let why = rejection_text(reason, &message, &transfer);
+                self.notice = Some(Notice {
+                    tone: NoticeTone::Error,
+                    text: format!("{} to #{} was not sent: {why}", format::money(transfer.amount), transfer.to),
+                });
+                self.history.reject(transfer, why);
+                vec![Effect::SaveOutbox(self.outbox.transfers().to_vec())]
+            }
+            // Nothing of this device's can be matched to it.
+            TransferResult::Rejected { id: None, .. } => vec![],
+        }
+    }
+
+    fn on_history(&mut self, result: HistoryResult) -> Vec<Effect> {
+        match result {
+            HistoryResult::Page { account, before_version, entries, next_before_version } if account == self.identity.account => {
+                if let PageOutcome::Merged = self.history.on_page(before_version, entries, next_before_version) {
+                    return vec![];
+                }
+            }
+            HistoryResult::Rejected { message, .. } => {
+                self.history.cancel_request();
+                self.notice = Some(Notice { tone: NoticeTone::Error, text: format!("History could not be loaded: {message}") });
+            }
+            HistoryResult::Page { .. } => self.ignored_messages += 1,
+        }
+        vec![]
+    }
+
+    fn on_presence(&mut self, device: &str, presence: Presence) -> Vec<Effect> {
+        if presence.online {
+            let name = presence.name.filter(|name| !name.trim().is_empty()).unwrap_or_else(|| device.to_string());
+            self.devices.insert(device.to_string(), name);
+        } else {
+            self.devices.remove(device);
+        }
+        vec![]
+    }
+
+    fn presence_effect(&self, online: bool) -> Effect {
+        let presence = Presence { online, name: Some(self.identity.device_name.clone()) };
+        Effect::Publish {
+            topic: topics::presence(self.identity.account, &self.identity.device_id),
+            payload: presence.json(),
+            retain: true,
+        }
+    }
+
+    fn history_effect(&self, request: &HistoryRequest) -> Effect {
+        let payload = serde_json::to_vec(request).expect("a history request always serialises");
+        Effect::Publish { topic: topics::history_request(self.identity.account), payload, retain: false }
+    }
+}
+
+fn transfer_effect(account: AccountId, transfer: &PendingTransfer) -> Effect {
+    Effect::Publish { topic: topics::transfer_request(account), payload: transfer.request().to_json(), retain: false }
+}
+
+/// Why the ledger refused, in words for the person who sent it.
+fn rejection_text(reason: Reason, message: &str, transfer: &PendingTransfer) -> String {
+    match reason {
+        Reason::InsufficientFunds => "not enough money in the account".into(),
+        Reason::UnknownAccount => format!("there is no account #{}", transfer.to),
+        Reason::SameAccount => "you can't send money to your own account".into(),
+        Reason::InvalidAmount | Reason::MalformedRequest => format!("the ledger refused it ({message})"),
+        Reason::IdConflict => "its id was already used by a different transfer".into(),
+    }
+}

@@ -1,0 +1,363 @@
+//! The app's behaviour, event by event, with no network.
+
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::*;
+use crate::protocol::AccountId;
+
+const ME: &str = "00001";
+
+fn model() -> Model {
+    let identity = Identity {
+        account: AccountId::parse(ME).unwrap(),
+        device_id: "a1b2c3d4e5f6".into(),
+        device_name: "Pixel".into(),
+        utc_offset: FixedOffset::east_opt(0).unwrap(),
+    };
+    Model::new(identity, vec![])
+}
+
+fn online() -> Model {
+    let mut model = model();
+    model.update(Event::Connect);
+    model.update(Event::Connected);
+    model
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+}
+
+fn message(topic: &str, payload: serde_json::Value) -> Event {
+    Event::Message { topic: topic.into(), payload: serde_json::to_vec(&payload).unwrap() }
+}
+
+fn balance(version: u64, balance: &str, entry: Option<serde_json::Value>) -> Event {
+    message("bank/balanceUpdate/00001", json!({"account": ME, "balance": balance, "version": version, "entry": entry}))
+}
+
+fn entry(id: Uuid, direction: &str, counterparty: &str, amount: &str) -> serde_json::Value {
+    json!({"id": id, "direction": direction, "counterparty": counterparty, "amount": amount, "memo": null, "at": "2026-11-24T23:15:55.123Z"})
+}
+
+fn submit(model: &mut Model, payee: &str, amount: &str) -> (Uuid, Vec<Effect>) {
+    let id = Uuid::now_v7();
+    let event = Event::SubmitTransfer { payee: payee.into(), amount: amount.into(), memo: "".into(), id, at: at("2026-11-24T23:20:00Z") };
+    (id, model.update(event))
+}
+
+fn published_topics(effects: &[Effect]) -> Vec<&str> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Publish { topic, .. } => Some(topic.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn connecting_subscribes_announces_the_device_and_nothing_else() {
+    let mut model = model();
+    assert_eq!(model.view().connection, ConnectionState::Disconnected);
+    assert_eq!(model.update(Event::Connect), vec![Effect::StartConnection]);
+    assert_eq!(model.update(Event::Connect), vec![], "a second connect is ignored");
+    assert_eq!(model.view().connection_text, "Connecting…");
+    let effects = model.update(Event::Connected);
+    let Effect::Subscribe(filters) = &effects[0] else { panic!("{effects:?}") };
+    assert_eq!(
+        filters,
+        &[
+            "bank/balanceUpdate/00001",
+            "bank/transfer/result/00001",
+            "bank/history/result/00001",
+            "bank/presence/00001/+",
+            "bank/ledger/status"
+        ]
+    );
+    assert_eq!(
+        effects[1],
+        Effect::Publish {
+            topic: "bank/presence/00001/a1b2c3d4e5f6".into(),
+            payload: br#"{"online":true,"name":"Pixel"}"#.to_vec(),
+            retain: true
+        }
+    );
+    assert_eq!(effects.len(), 2);
+    assert_eq!(model.view().connection_text, "Online");
+}
+
+#[test]
+fn the_first_balance_shows_and_fetches_history() {
+    let mut model = online();
+    assert_eq!(model.view().balance_text, "—");
+    let effects = model.update(balance(3, "726.14", None));
+    assert_eq!(published_topics(&effects), ["bank/history/request/00001"]);
+    let Effect::Publish { payload, .. } = &effects[0] else { unreachable!() };
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(payload).unwrap(), json!({"limit": 50, "before_version": null}));
+    let view = model.view();
+    assert_eq!((view.balance_text.as_str(), view.balance_known, view.history_loading), ("$726.14", true, true));
+}
+
+#[test]
+fn the_next_version_is_applied_live_and_older_ones_are_ignored() {
+    let mut model = online();
+    model.update(balance(3, "726.14", None));
+    let id = Uuid::now_v7();
+    let effects = model.update(balance(4, "5000.00", Some(entry(id, "in", "00004", "4273.86"))));
+    assert_eq!(effects, vec![], "no history fetch for the next version");
+    let row = &model.view().history[0];
+    assert_eq!(
+        (row.title.as_str(), row.amount_text.as_str(), row.status, row.incoming),
+        ("From #00004", "+$4,273.86", RowStatus::Done, true)
+    );
+    assert_eq!(row.time_text, "Nov 24, 23:15");
+    assert_eq!(row.balance_after_text.as_deref(), Some("$5,000.00"));
+    assert_eq!(model.update(balance(4, "1.00", None)), vec![]);
+    assert_eq!(model.update(balance(2, "1.00", None)), vec![]);
+    assert_eq!(model.view().balance_text, "$5,000.00");
+}
+
+#[test]
+fn a_version_gap_fetches_the_newest_history() {
+    let mut model = online();
+    model.update(balance(3, "10.00", None));
+    model.update(message(
+        "bank/history/result/00001",
+        json!({"account": ME, "before_version": null, "entries": [], "next_before_version": null}),
+    ));
+    let effects = model.update(balance(6, "20.00", Some(entry(Uuid::now_v7(), "in", "00002", "10.00"))));
+    assert_eq!(published_topics(&effects), ["bank/history/request/00001"]);
+    assert_eq!(model.view().balance_text, "$20.00");
+}
+
+#[test]
+fn an_invalid_transfer_shows_errors_and_sends_nothing() {
+    let mut model = online();
+    model.update(balance(1, "100.00", None));
+    for (payee, amount, field, error) in [
+        ("00002", "1.234", "amount", "Amount can have at most 2 digits after the decimal point"),
+        ("00002", "0", "amount", "Amount must be greater than 0"),
+        ("00002", "2000000", "amount", "Amount can be at most 1,000,000.00"),
+        ("00002", "100.01", "amount", "That is more than your available balance of $100.00"),
+        ("00001", "5", "payee", "You can't send money to your own account"),
+        ("2", "5", "payee", "An account number is 5 digits, like 00002"),
+    ] {
+        let (_, effects) = submit(&mut model, payee, amount);
+        assert_eq!(effects, vec![], "{payee} {amount}");
+        let form = model.view().form;
+        let shown = if field == "amount" { form.amount_error } else { form.payee_error };
+        assert_eq!(shown.as_deref(), Some(error));
+        assert!(!form.send_enabled);
+        assert_eq!((form.payee.as_str(), form.amount.as_str()), (payee, amount), "the typed text stays");
+    }
+}
+
+#[test]
+fn typing_updates_errors_and_the_send_button() {
+    let mut model = online();
+    model.update(Event::EditTransfer { payee: "".into(), amount: "".into(), memo: "".into() });
+    let form = model.view().form;
+    assert_eq!((form.payee_error, form.amount_error, form.send_enabled), (None, None, false));
+    model.update(Event::EditTransfer { payee: "00002".into(), amount: "5.5".into(), memo: "".into() });
+    assert!(model.view().form.send_enabled);
+    model.update(Event::EditTransfer { payee: "00002".into(), amount: "5.001".into(), memo: "".into() });
+    assert!(!model.view().form.send_enabled);
+}
+
+#[test]
+fn a_transfer_is_saved_before_it_is_sent_and_settles_on_its_result() {
+    let mut model = online();
+    model.update(balance(1, "100.00", None));
+    let (id, effects) = submit(&mut model, "00002", "5");
+    let Effect::SaveOutbox(saved) = &effects[0] else { panic!("{effects:?}") };
+    assert_eq!(saved[0].id, id);
+    assert_eq!(published_topics(&effects), ["bank/transfer/request/00001"]);
+    let view = model.view();
+    assert_eq!((view.history[0].status, view.history[0].title.as_str()), (RowStatus::Pending, "To #00002"));
+    assert_eq!(view.pending_text.as_deref(), Some("-$5.00 pending"));
+    assert_eq!(view.form, TransferForm::default(), "the form is cleared");
+
+    let effects = model.update(message(
+        "bank/transfer/result/00001",
+        json!({"status": "accepted", "id": id, "balance": "95.00", "version": 2}),
+    ));
+    assert_eq!(effects, vec![Effect::SaveOutbox(vec![])]);
+    assert!(!model.is_pending(id));
+    assert_eq!(model.view().notice.unwrap().text, "Sent $5.00 to #00002");
+}
+
+#[test]
+fn the_balance_update_of_an_own_transfer_settles_it_too() {
+    let mut model = online();
+    model.update(balance(1, "100.00", None));
+    let (id, _) = submit(&mut model, "00002", "5");
+    let effects = model.update(balance(2, "95.00", Some(entry(id, "out", "00002", "5.00"))));
+    assert_eq!(effects, vec![Effect::SaveOutbox(vec![])]);
+    let history = model.view().history;
+    assert_eq!(history.len(), 1, "the pending row became the applied row: {history:?}");
+    assert_eq!((history[0].status, history[0].amount_text.as_str()), (RowStatus::Done, "-$5.00"));
+}
+
+#[test]
+fn a_rejection_becomes_a_row_with_a_human_reason() {
+    let mut model = online();
+    let (id, _) = submit(&mut model, "00009", "5");
+    model.update(message(
+        "bank/transfer/result/00001",
+        json!({"status": "rejected", "id": id, "reason": "unknown_account", "message": "no account 00009"}),
+    ));
+    let view = model.view();
+    assert_eq!(view.history[0].status, RowStatus::Rejected);
+    assert_eq!(view.history[0].status_text, "Rejected: there is no account #00009");
+    let notice = view.notice.unwrap();
+    assert_eq!((notice.tone, notice.text.as_str()), (NoticeTone::Error, "$5.00 to #00009 was not sent: there is no account #00009"));
+}
+
+#[test]
+fn offline_transfers_wait_in_the_outbox_and_go_out_on_every_connect() {
+    let mut model = model();
+    let (id, effects) = submit(&mut model, "00002", "5");
+    assert!(matches!(effects.as_slice(), [Effect::SaveOutbox(_)]), "saved, not sent: {effects:?}");
+    assert_eq!(model.view().notice.unwrap().text, "$5.00 to #00002 will be sent when you are back online.");
+    model.update(Event::Connect);
+    for _ in 0..2 {
+        let effects = model.update(Event::Connected);
+        assert_eq!(published_topics(&effects), ["bank/presence/00001/a1b2c3d4e5f6", "bank/transfer/request/00001"]);
+        let Effect::Publish { payload, .. } = &effects[2] else { unreachable!() };
+        let sent: serde_json::Value = serde_json::from_slice(payload).unwrap();
+        assert_eq!(sent, json!({"id": id, "to": "00002", "amount": "5.00"}));
+        model.update(Event::ConnectionLost { reason: "gone".into(), retry_in: Duration::from_secs(2) });
+    }
+}
+
+#[test]
+fn a_restarted_app_resends_what_its_outbox_file_held() {
+    let transfer = PendingTransfer {
+        id: Uuid::now_v7(),
+        to: AccountId::parse("00003").unwrap(),
+        amount: crate::protocol::Amount::from_cents(700),
+        memo: Some("rent".into()),
+        created_at: at("2026-11-24T20:00:00Z"),
+    };
+    let mut model = Model::new(model().identity.clone(), vec![transfer]);
+    assert_eq!(model.view().history[0].status_text, "Pending");
+    model.update(Event::Connect);
+    assert_eq!(published_topics(&model.update(Event::Connected))[1], "bank/transfer/request/00001");
+}
+
+#[test]
+fn history_pages_load_in_order_and_pages_asked_by_other_devices_are_ignored() {
+    let mut model = online();
+    model.update(balance(5, "50.00", None));
+    let row = |version: u64| json!({"version": version, "balance": "50.00", "id": Uuid::now_v7(), "direction": "in", "counterparty": "00002", "amount": "1.00", "memo": "tea", "at": "2026-11-24T10:00:00Z"});
+    let page = |before: Option<u64>, versions: &[u64], next: Option<u64>| {
+        let entries: Vec<_> = versions.iter().map(|version| row(*version)).collect();
+        message("bank/history/result/00001", json!({"account": ME, "before_version": before, "entries": entries, "next_before_version": next}))
+    };
+    model.update(page(Some(3), &[2, 1], None));
+    assert_eq!(model.view().history.len(), 0, "nobody here asked for that page");
+    model.update(page(None, &[5, 4, 3], Some(3)));
+    let view = model.view();
+    assert_eq!((view.history.len(), view.can_load_more_history, view.history_loading), (3, true, false));
+    assert_eq!(view.history[0].memo.as_deref(), Some("tea"));
+    let effects = model.update(Event::LoadMoreHistory);
+    let Effect::Publish { payload, .. } = &effects[0] else { panic!("{effects:?}") };
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(payload).unwrap(), json!({"limit": 50, "before_version": 3}));
+    assert_eq!(model.update(Event::LoadMoreHistory), vec![], "one request at a time");
+    model.update(page(Some(3), &[2, 1], None));
+    let view = model.view();
+    assert_eq!((view.history.len(), view.can_load_more_history), (5, false));
+}
+
+#[test]
+fn presence_lists_this_accounts_online_devices() {
+    let mut model = online();
+    model.update(message("bank/presence/00001/aaaaaaaaaaaa", json!({"online": true, "name": "iPhone"})));
+    model.update(message("bank/presence/00001/bbbbbbbbbbbb", json!({"online": true})));
+    model.update(message("bank/presence/00001/cccccccccccc", json!({"online": true, "name": "Laptop"})));
+    model.update(message("bank/presence/00001/cccccccccccc", json!({"online": false})));
+    assert_eq!(model.view().devices_online, ["bbbbbbbbbbbb", "iPhone"]);
+}
+
+#[test]
+fn a_refused_login_stops_and_says_so() {
+    let mut model = model();
+    model.update(Event::Connect);
+    let effects = model.update(Event::LoginRefused { reason: "bad password".into() });
+    assert_eq!(effects, vec![Effect::StopConnection]);
+    let view = model.view();
+    assert_eq!((view.connection, view.connection_text.as_str()), (ConnectionState::LoginFailed, "Login failed: bad password"));
+    assert_eq!(model.update(Event::ConnectionLost { reason: "late".into(), retry_in: Duration::ZERO }), vec![]);
+    assert_eq!(model.view().connection, ConnectionState::LoginFailed, "a late event from the old link changes nothing");
+    assert_eq!(model.update(Event::Connect), vec![Effect::StartConnection], "the user may try again");
+}
+
+#[test]
+fn offline_shows_the_reason_and_the_retry() {
+    let mut model = model();
+    model.update(Event::Connect);
+    model.update(Event::ConnectionLost { reason: "nothing is listening at 10.0.0.2:1883".into(), retry_in: Duration::from_millis(3200) });
+    assert_eq!(model.view().connection_text, "Offline: nothing is listening at 10.0.0.2:1883. Retrying in 4 s");
+    model.update(Event::Connected);
+    model.update(message("bank/ledger/status", json!({"online": false})));
+    assert!(model.view().ledger_text.unwrap().contains("ledger is offline"));
+}
+
+#[test]
+fn disconnecting_says_goodbye_only_when_online() {
+    let mut model = online();
+    let effects = model.update(Event::Disconnect);
+    assert_eq!(published_topics(&effects), ["bank/presence/00001/a1b2c3d4e5f6"]);
+    assert_eq!(effects.last(), Some(&Effect::StopConnection));
+    assert_eq!(model.update(Event::Disconnect), vec![]);
+}
+
+#[test]
+fn a_save_failure_drops_the_transfer_and_says_why() {
+    let mut model = online();
+    let (id, _) = submit(&mut model, "00002", "5");
+    model.update(Event::OutboxNotSaved { id, error: "No space left on device".into() });
+    assert!(!model.is_pending(id));
+    assert!(model.view().notice.unwrap().text.contains("could not be saved on this device (No space left on device)"));
+}
+
+#[test]
+fn untrusted_messages_never_panic_and_change_nothing() {
+    let mut model = online();
+    model.update(balance(1, "100.00", None));
+    let before = model.view();
+    let topics = [
+        "bank/balanceUpdate/00001",
+        "bank/transfer/result/00001",
+        "bank/history/result/00001",
+        "bank/presence/00001/x",
+        "bank/ledger/status",
+        "bank/balanceUpdate/00002",
+        "elsewhere",
+    ];
+    let payloads: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"\xff\xfe".to_vec(),
+        b"null".to_vec(),
+        b"[]".to_vec(),
+        br#"{"account":"00002","balance":"1.00","version":9,"entry":null}"#.to_vec(),
+        br#"{"account":"00001","balance":1.5,"version":9,"entry":null}"#.to_vec(),
+        br#"{"account":"00001","before_version":null,"entries":[{"version":0}],"next_before_version":null}"#.to_vec(),
+        br#"{"status":"accepted","id":"not-a-uuid"}"#.to_vec(),
+        br#"{"online":"yes"}"#.to_vec(),
+    ];
+    let mut ignored = 0;
+    for topic in topics {
+        for payload in &payloads {
+            model.update(Event::Message { topic: topic.into(), payload: payload.clone() });
+            ignored += 1;
+        }
+    }
+    assert_eq!(model.view(), before);
+    assert_eq!(model.ignored_messages(), ignored);
+}

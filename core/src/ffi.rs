@@ -1,0 +1,47 @@
+//! The UniFFI adapter: what Kotlin and Swift see. It only forwards to [`Session`]; the
+//! records it passes are the app's own view model and the session's config and error.
+//! The surface is synchronous, so Kotlin needs nothing beyond JNA.
+
+use std::sync::Arc;
+
+use crate::app::ViewModel;
+use crate::session::{Session, SessionConfig, SessionError, ViewObserver};
+
+#[derive(uniffi::Object)]
+pub struct BankSession {
+    session: Session,
+}
+
+#[uniffi::export]
+impl BankSession {
+    /// Opens the storage directory and loads the outbox. Does not connect yet.
+    #[uniffi::constructor]
+    pub fn new(config: SessionConfig, observer: Arc<dyn ViewObserver>) -> Result<Arc<BankSession>, SessionError> {
+        Ok(Arc::new(BankSession { session: Session::new(config, observer)? }))
+    }
+
+    pub fn connect(&self) {
+        self.session.connect();
+    }
+
+    pub fn disconnect(&self) {
+        self.session.disconnect();
+    }
+
+    pub fn edit_transfer(&self, payee: String, amount: String, memo: String) {
+        self.session.edit_transfer(&payee, &amount, &memo);
+    }
+
+    /// The new transfer's id, or `None` when the form has errors, which the view shows.
+    pub fn transfer(&self, payee: String, amount: String, memo: String) -> Result<Option<String>, SessionError> {
+        Ok(self.session.transfer(&payee, &amount, &memo)?.map(|id| id.to_string()))
+    }
+
+    pub fn load_more_history(&self) {
+        self.session.load_more_history();
+    }
+
+    pub fn view(&self) -> ViewModel {
+        self.session.view()
+    }
+}

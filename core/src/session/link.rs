@@ -1,0 +1,183 @@
+//! One MQTT connection, polled without pause by its own task. It reports what happens
+//! as app events, and reconnects with exponential backoff and jitter until told to stop
+//! or until the broker refuses the login.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rumqttc::{
+    AsyncClient, ConnectReturnCode, ConnectionError, Event as MqttEvent, EventLoop, LastWill, MqttOptions,
+    NetworkOptions, Outgoing, Packet, QoS, StateError, TlsConfiguration, Transport,
+};
+use tokio::sync::oneshot;
+
+use crate::app::Event;
+use crate::protocol::{Presence, topics};
+
+use super::{SessionError, Settings};
+
+/// History pages are up to 64 KiB; rumqttc's default of 10 KiB would drop them.
+const PACKET_BYTES_MAX: usize = 256 * 1024;
+const REQUESTS_QUEUED_MAX: usize = 256;
+const RETRY_DELAY_MIN: Duration = Duration::from_millis(500);
+const RETRY_DELAY_MAX: Duration = Duration::from_secs(30);
+/// How long a disconnect may take to say goodbye before the connection is dropped.
+const GOODBYE_MS_MAX: u64 = 1000;
+
+pub fn open(settings: &Settings) -> (AsyncClient, EventLoop) {
+    let account = settings.account;
+    let client_id = format!("bank-{account}-{}", settings.device_id);
+    let mut options = MqttOptions::new(client_id, &settings.host, settings.port);
+    let goodbye = Presence { online: false, name: Some(settings.device_name.clone()) };
+    options
+        .set_credentials(account.as_str(), &settings.password)
+        .set_clean_session(false)
+        .set_keep_alive(settings.keepalive)
+        .set_max_packet_size(PACKET_BYTES_MAX, PACKET_BYTES_MAX)
+        .set_last_will(LastWill::new(
+            topics::presence(account, &settings.device_id),
+            goodbye.json(),
+            QoS::AtLeastOnce,
+            true,
+        ));
+    if let Some(tls) = &settings.tls {
+        options.set_transport(Transport::Tls(TlsConfiguration::Rustls(tls.clone())));
+    }
+    let (client, mut eventloop) = AsyncClient::new(options, REQUESTS_QUEUED_MAX);
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    network.set_connection_timeout(10);
+    eventloop.set_network_options(network);
+    (client, eventloop)
+}
+
+/// Builds the TLS client config with ring, whatever providers the build pulled in.
+pub fn tls_config(ca_certificate_pem: Option<&str>) -> Result<Arc<rustls::ClientConfig>, SessionError> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_certificate_pem {
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        Some(pem) => {
+            for certificate in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                let certificate = certificate.map_err(|error| invalid_ca(error.to_string()))?;
+                roots.add(certificate).map_err(|error| invalid_ca(error.to_string()))?;
+            }
+            if roots.is_empty() {
+                return Err(invalid_ca("it holds no certificate".into()));
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| SessionError::InvalidConfig { message: format!("TLS setup failed: {error}") })?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+fn invalid_ca(why: String) -> SessionError {
+    SessionError::InvalidConfig { message: format!("The CA certificate is not usable PEM: {why}. Paste the broker's CA certificate, starting with -----BEGIN CERTIFICATE-----.") }
+}
+
+/// Polls `eventloop` until `stop` fires or the login is refused, passing events to `report`.
+pub async fn run(mut eventloop: EventLoop, mut stop: oneshot::Receiver<()>, report: impl Fn(Event), target: String) {
+    let mut retry_delay = RETRY_DELAY_MIN;
+    loop {
+        let polled = tokio::select! {
+            _ = &mut stop => return say_goodbye(eventloop).await,
+            polled = eventloop.poll() => polled,
+        };
+        match polled {
+            Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
+                retry_delay = RETRY_DELAY_MIN;
+                report(Event::Connected);
+            }
+            Ok(MqttEvent::Incoming(Packet::Publish(publish))) => {
+                report(Event::Message { topic: publish.topic, payload: publish.payload.to_vec() });
+            }
+            Ok(_) => {}
+            Err(ConnectionError::ConnectionRefused(code)) if is_login_refusal(code) => {
+                return report(Event::LoginRefused { reason: login_refusal(code) });
+            }
+            Err(error) => {
+                let retry_in = jittered(retry_delay);
+                report(Event::ConnectionLost { reason: describe(&error, &target), retry_in });
+                retry_delay = (retry_delay * 2).min(RETRY_DELAY_MAX);
+                tokio::select! {
+                    _ = &mut stop => return,
+                    _ = tokio::time::sleep(retry_in) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Lets the offline presence and the DISCONNECT already queued reach the broker.
+async fn say_goodbye(mut eventloop: EventLoop) {
+    let flushed = async {
+        loop {
+            match eventloop.poll().await {
+                Ok(MqttEvent::Outgoing(Outgoing::Disconnect)) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(GOODBYE_MS_MAX), flushed).await;
+}
+
+fn is_login_refusal(code: ConnectReturnCode) -> bool {
+    matches!(code, ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized | ConnectReturnCode::BadClientId)
+}
+
+fn login_refusal(code: ConnectReturnCode) -> String {
+    match code {
+        ConnectReturnCode::BadClientId => "the broker refused this device's id. Sign in again as the account that owns this device".into(),
+        _ => "the broker refused the account number or password. Check both and sign in again".into(),
+    }
+}
+
+/// A reason a person can act on, for the connection indicator.
+fn describe(error: &ConnectionError, target: &str) -> String {
+    match error {
+        ConnectionError::Io(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
+            format!("nothing is listening at {target}. Is ledger-service running there?")
+        }
+        ConnectionError::Io(error) => format!("cannot reach {target} ({error})"),
+        ConnectionError::NetworkTimeout | ConnectionError::FlushTimeout => format!("{target} did not answer in time"),
+        ConnectionError::Tls(error) => format!("the TLS handshake with {target} failed ({error})"),
+        ConnectionError::MqttState(StateError::AwaitPingResp) => "the broker stopped answering".into(),
+        ConnectionError::MqttState(StateError::Io(_)) => "the connection to the broker was closed".into(),
+        ConnectionError::ConnectionRefused(code) => format!("the broker refused the connection ({code:?})"),
+        ConnectionError::NotConnAck(_) => format!("{target} does not speak MQTT"),
+        error => format!("the connection to {target} failed ({error})"),
+    }
+}
+
+/// Between half and all of `delay`, so devices that lost the broker together do not
+/// all return in the same instant.
+fn jittered(delay: Duration) -> Duration {
+    let random = uuid::Uuid::new_v4().as_u128() as u64;
+    let half_ms = (delay.as_millis() / 2) as u64;
+    Duration::from_millis(half_ms + random % (half_ms + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_half_to_full_delay() {
+        for _ in 0..1000 {
+            let delay = jittered(Duration::from_secs(4));
+            assert!(delay >= Duration::from_secs(2) && delay <= Duration::from_secs(4), "{delay:?}");
+        }
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused_with_a_hint() {
+        let error = tls_config(Some("not a certificate")).unwrap_err();
+        assert!(error.to_string().contains("BEGIN CERTIFICATE"), "{error}");
+        assert!(tls_config(None).is_ok());
+    }
+}

@@ -1,0 +1,322 @@
+//! The imperative shell around [`crate::app`]: it owns the tokio runtime, the MQTT
+//! connection and the outbox file, feeds events to the model and carries out its
+//! effects. The desktop app and the `bank` CLI use [`Session`] directly; phones reach it
+//! through [`crate::ffi`].
+//!
+//! No call blocks its caller on the network: actions update the model under a lock,
+//! queue MQTT packets without waiting, and return. Views reach the observer from a
+//! thread of their own, after every lock is released.
+
+mod link;
+mod storage;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, QoS, SubscribeFilter};
+use tokio::runtime::Runtime;
+use tokio::sync::{oneshot, watch};
+use uuid::Uuid;
+
+use crate::app::{Effect, Event, Identity, Model, ViewModel};
+use crate::protocol::AccountId;
+
+use storage::Storage;
+
+const DEVICE_NAME_CHARS_MAX: usize = 64;
+
+/// How a shell opens a session. `storage_dir` must survive app restarts: it holds the
+/// device id and the outbox of transfers not yet confirmed.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SessionConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+    /// PEM; `None` trusts the public web roots.
+    #[uniffi(default = None)]
+    pub ca_certificate_pem: Option<String>,
+    pub account: String,
+    pub password: String,
+    pub device_name: String,
+    #[uniffi(default = 20)]
+    pub keepalive_secs: u32,
+    pub storage_dir: String,
+}
+
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum SessionError {
+    /// The config cannot work; `message` says which field and how to fix it.
+    #[error("{message}")]
+    InvalidConfig { message: String },
+    /// The storage directory cannot be used; `message` names the file and the problem.
+    #[error("{message}")]
+    Storage { message: String },
+}
+
+/// Told about every new view. Called on a thread of the core's, never while it holds a
+/// lock, so an implementation may call back into the session.
+#[uniffi::export(foreign)]
+pub trait ViewObserver: Send + Sync {
+    fn on_view(&self, view: ViewModel);
+}
+
+/// One signed-in device. Dropping it disconnects politely.
+pub struct Session {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    views: watch::Sender<ViewModel>,
+    settings: Settings,
+    storage: Storage,
+}
+
+struct State {
+    model: Model,
+    link: Option<Link>,
+    /// Counts links, so that events from a link already stopped are ignored.
+    generation: u64,
+}
+
+struct Link {
+    client: AsyncClient,
+    stop: oneshot::Sender<()>,
+    generation: u64,
+}
+
+/// A [`SessionConfig`] that has been checked.
+struct Settings {
+    host: String,
+    port: u16,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    account: AccountId,
+    password: String,
+    device_id: String,
+    device_name: String,
+    keepalive: Duration,
+}
+
+impl Session {
+    pub fn new(config: SessionConfig, observer: Arc<dyn ViewObserver>) -> Result<Session, SessionError> {
+        let settings = Settings::check(&config)?;
+        let storage = Storage::open(Path::new(&config.storage_dir), settings.account)
+            .map_err(|error| storage_error(&config.storage_dir, error))?;
+        let outbox = storage.load_outbox().map_err(|error| storage_error(&storage.outbox_path().display(), error))?;
+        let identity = Identity {
+            account: settings.account,
+            device_id: settings.device_id.clone(),
+            device_name: settings.device_name.clone(),
+            utc_offset: *chrono::Local::now().offset(),
+        };
+        let model = Model::new(identity, outbox);
+        let (views, receiver) = watch::channel(model.view());
+        notify(receiver, observer);
+        let state = Mutex::new(State { model, link: None, generation: 0 });
+        Ok(Session { shared: Arc::new(Shared { state, views, settings, storage }) })
+    }
+
+    pub fn connect(&self) {
+        self.shared.dispatch(Event::Connect);
+    }
+
+    pub fn disconnect(&self) {
+        self.shared.dispatch(Event::Disconnect);
+    }
+
+    /// Re-checks the form as the user types, so errors and the send button stay current.
+    pub fn edit_transfer(&self, payee: &str, amount: &str, memo: &str) {
+        self.shared.dispatch(Event::EditTransfer { payee: payee.into(), amount: amount.into(), memo: memo.into() });
+    }
+
+    /// Checks the form and, if it is valid, saves the transfer to the outbox and sends it.
+    /// Returns its id, or `None` when the form has errors (the view says which).
+    pub fn transfer(&self, payee: &str, amount: &str, memo: &str) -> Result<Option<Uuid>, SessionError> {
+        let id = Uuid::now_v7();
+        let at = chrono::Utc::now();
+        let event = Event::SubmitTransfer { payee: payee.into(), amount: amount.into(), memo: memo.into(), id, at };
+        let mut state = self.shared.lock();
+        self.shared.run(&mut state, event).map_err(|error| storage_error(&self.shared.storage.outbox_path().display(), error))?;
+        let queued = state.model.is_pending(id);
+        self.shared.publish_view(state);
+        Ok(queued.then_some(id))
+    }
+
+    pub fn load_more_history(&self) {
+        self.shared.dispatch(Event::LoadMoreHistory);
+    }
+
+    pub fn view(&self) -> ViewModel {
+        self.shared.views.borrow().clone()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.disconnect();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn dispatch(self: &Arc<Self>, event: Event) {
+        let mut state = self.lock();
+        // Only a submitted transfer can fail to save, and `transfer` reports that itself.
+        let _ = self.run(&mut state, event);
+        self.publish_view(state);
+    }
+
+    fn dispatch_from_link(self: &Arc<Self>, generation: u64, event: Event) {
+        let mut state = self.lock();
+        if state.link.as_ref().is_some_and(|link| link.generation == generation) {
+            let _ = self.run(&mut state, event);
+            self.publish_view(state);
+        }
+    }
+
+    /// Updates the model and carries out its effects in order. If the outbox cannot be
+    /// saved, nothing after it happens and the model hears about it.
+    fn run(self: &Arc<Self>, state: &mut State, event: Event) -> std::io::Result<()> {
+        let submitted = match &event {
+            Event::SubmitTransfer { id, .. } => Some(*id),
+            _ => None,
+        };
+        for effect in state.model.update(event) {
+            if let Err(error) = self.execute(state, effect) {
+                if let Some(id) = submitted {
+                    state.model.update(Event::OutboxNotSaved { id, error: error.to_string() });
+                }
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    fn execute(self: &Arc<Self>, state: &mut State, effect: Effect) -> std::io::Result<()> {
+        match effect {
+            Effect::SaveOutbox(transfers) => return self.storage.save_outbox(&transfers),
+            Effect::StartConnection => self.start_link(state),
+            Effect::StopConnection => {
+                if let Some(link) = state.link.take() {
+                    let _ = link.client.try_disconnect();
+                    let _ = link.stop.send(());
+                }
+            }
+            // A packet that cannot be queued is not lost: the outbox and the pending
+            // history request go out again on the next connection.
+            Effect::Subscribe(filters) => {
+                if let Some(link) = &state.link {
+                    let filters = filters.into_iter().map(|filter| SubscribeFilter::new(filter, QoS::AtLeastOnce));
+                    let _ = link.client.try_subscribe_many(filters);
+                }
+            }
+            Effect::Publish { topic, payload, retain } => {
+                if let Some(link) = &state.link {
+                    let _ = link.client.try_publish(topic, QoS::AtLeastOnce, retain, payload);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn start_link(self: &Arc<Self>, state: &mut State) {
+        let _runtime = runtime().enter();
+        let (client, eventloop) = link::open(&self.settings);
+        let (stop, stopped) = oneshot::channel();
+        state.generation += 1;
+        let generation = state.generation;
+        let shared = Arc::downgrade(self);
+        let report = move |event| {
+            if let Some(shared) = shared.upgrade() {
+                shared.dispatch_from_link(generation, event);
+            }
+        };
+        let target = format!("{}:{}", self.settings.host, self.settings.port);
+        runtime().spawn(link::run(eventloop, stopped, report, target));
+        state.link = Some(Link { client, stop, generation });
+    }
+
+    fn publish_view(&self, state: MutexGuard<'_, State>) {
+        let view = state.model.view();
+        drop(state);
+        self.views.send_if_modified(|current| {
+            let changed = *current != view;
+            *current = view;
+            changed
+        });
+    }
+}
+
+impl Settings {
+    fn check(config: &SessionConfig) -> Result<Settings, SessionError> {
+        let invalid = |message: &str| SessionError::InvalidConfig { message: message.into() };
+        let host = config.host.trim();
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            return Err(invalid("Enter the broker's address, such as 192.168.1.20, the laptop running ledger-service."));
+        }
+        if config.port == 0 {
+            return Err(invalid("The broker port must be between 1 and 65535; ledger-service uses 1883."));
+        }
+        let account = AccountId::parse(config.account.trim())
+            .ok_or_else(|| invalid("The account number is 5 digits, like 00001."))?;
+        if config.password.is_empty() {
+            return Err(invalid("Enter the password for this account."));
+        }
+        if !(5..=65_535).contains(&config.keepalive_secs) {
+            return Err(invalid("Keepalive must be between 5 and 65535 seconds; 20 suits phones."));
+        }
+        let tls = config.tls.then(|| link::tls_config(config.ca_certificate_pem.as_deref())).transpose()?;
+        let root = Path::new(&config.storage_dir);
+        if config.storage_dir.is_empty() {
+            return Err(invalid("The app must give the core a storage directory that survives restarts."));
+        }
+        let device_id = storage::device_id(root).map_err(|error| storage_error(&root.display(), error))?;
+        let device_name: String = config.device_name.trim().chars().filter(|c| !c.is_control()).take(DEVICE_NAME_CHARS_MAX).collect();
+        Ok(Settings {
+            host: host.trim_matches(['[', ']']).to_string(),
+            port: config.port,
+            tls,
+            account,
+            password: config.password.clone(),
+            device_id,
+            device_name: if device_name.is_empty() { "Unnamed device".into() } else { device_name },
+            keepalive: Duration::from_secs(config.keepalive_secs.into()),
+        })
+    }
+}
+
+fn storage_error(place: &impl std::fmt::Display, error: std::io::Error) -> SessionError {
+    SessionError::Storage {
+        message: format!("Cannot use {place} ({error}). Check that the app may write there and that the disk is not full."),
+    }
+}
+
+/// Calls the observer with each new view, from its own thread, until the session is gone.
+fn notify(mut views: watch::Receiver<ViewModel>, observer: Arc<dyn ViewObserver>) {
+    views.mark_changed();
+    let spawned = std::thread::Builder::new().name("bank-core-views".into()).spawn(move || {
+        while runtime().block_on(views.changed()).is_ok() {
+            let view = views.borrow_and_update().clone();
+            observer.on_view(view);
+        }
+    });
+    spawned.expect("the OS refused to start the core's view thread");
+}
+
+/// One runtime for every session in the process, never dropped, so no session's end can
+/// shut down another's I/O, and no drop can happen inside an async context.
+fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("bank-core")
+            .enable_all()
+            .build()
+            .expect("the OS refused to start the core's threads")
+    })
+}
