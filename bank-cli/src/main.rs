@@ -1,1 +1,249 @@
-fn main() {}
+//! `bank`: a terminal device for MQTT Banking. It is a shell over bank-core like the
+//! phone apps, so it sees the same balances, history and errors they do.
+
+mod device;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use bank_core::app::{HistoryRow, RowStatus, ViewModel};
+use bank_core::session::SessionConfig;
+use clap::{Parser, Subcommand};
+
+use device::Device;
+
+const EXIT_HELP: &str = "\
+Exit codes:
+  0  done
+  2  bad arguments or a transfer form error; nothing was sent
+  3  login refused: wrong account or password
+  4  could not reach the broker or the ledger in time
+  5  the ledger rejected the transfer
+  6  the transfer was sent but not yet answered; it stays saved and is sent again next time";
+
+#[derive(Parser)]
+#[command(name = "bank", version, about = "A terminal device for MQTT Banking: watch a balance, send money, read history.", after_help = EXIT_HELP)]
+struct Cli {
+    /// The broker: the machine running ledger-service.
+    #[arg(long, env = "BANK_HOST", default_value = "127.0.0.1")]
+    host: String,
+    #[arg(long, env = "BANK_PORT", default_value_t = 1883)]
+    port: u16,
+    /// Connect with TLS (ledger-service --mqtts-listen).
+    #[arg(long)]
+    tls: bool,
+    /// PEM file of the CA that signed the broker's certificate; implies --tls.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Your 5-digit account number, such as 00001.
+    #[arg(long, env = "BANK_ACCOUNT")]
+    account: String,
+    /// The account's password (demo accounts use `demo`).
+    #[arg(long, env = "BANK_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Where transfers wait until the ledger confirms them.
+    #[arg(long, env = "BANK_STORAGE_DIR", value_name = "DIR")]
+    storage_dir: Option<PathBuf>,
+    /// How this terminal appears in other devices' lists.
+    #[arg(long, default_value = "bank CLI")]
+    device_name: String,
+    /// How long to wait for the broker, the ledger or a result.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    timeout: u64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the live balance and history until interrupted.
+    Watch,
+    /// Send money and wait for the ledger's answer.
+    Transfer {
+        /// The payee's account number.
+        to: String,
+        /// Like 5.00.
+        amount: String,
+        #[arg(long, default_value = "")]
+        memo: String,
+    },
+    /// Print the history, newest first.
+    History {
+        /// Load every page, not only the newest.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// Why `bank` stopped early: a message for stderr and an exit code.
+pub struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    pub fn usage(error: impl std::fmt::Display) -> Failure {
+        Failure { code: 2, message: error.to_string() }
+    }
+
+    pub fn login(text: &str) -> Failure {
+        Failure { code: 3, message: format!("{text}. Demo accounts 00001–00005 use the password `demo`.") }
+    }
+
+    pub fn unreachable(view: &ViewModel) -> Failure {
+        let message = match view.ledger_text.as_deref() {
+            Some(ledger) => ledger.to_string(),
+            None if view.connection == bank_core::app::ConnectionState::Online => {
+                "Connected, but the ledger did not answer. Is ledger-service running and connected to this broker?".into()
+            }
+            None => {
+                let status = view.connection_text.split(". Retrying").next().unwrap_or_default();
+                format!("{status}. Start it with `cargo run -p ledger-service`, or pass --host and --port.")
+            }
+        };
+        Failure { code: 4, message }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("bank: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let deadline = Instant::now() + Duration::from_secs(cli.timeout);
+    // Only transfers need the outbox to outlive the process; watching and reading use a
+    // throwaway device, so several can run at once without sharing a client id.
+    let scratch = tempfile::tempdir().map_err(Failure::usage)?;
+    let storage = match cli.command {
+        Command::Transfer { .. } => cli.storage_dir.clone().unwrap_or_else(default_storage_dir),
+        _ => scratch.path().to_path_buf(),
+    };
+    let mut device = Device::open(config(&cli, storage)?)?;
+    match cli.command {
+        Command::Watch => watch(&mut device, deadline),
+        Command::Transfer { to, amount, memo } => transfer(&mut device, deadline, &to, &amount, &memo),
+        Command::History { all } => history(&mut device, deadline, all),
+    }
+}
+
+fn config(cli: &Cli, storage: PathBuf) -> Result<SessionConfig, Failure> {
+    let password = cli.password.clone().ok_or_else(|| {
+        Failure::usage("no password: pass --password or set BANK_PASSWORD (demo accounts use `demo`)")
+    })?;
+    let ca_certificate_pem = match &cli.ca_file {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|error| {
+            Failure::usage(format!("cannot read --ca-file {}: {error}", path.display()))
+        })?),
+        None => None,
+    };
+    Ok(SessionConfig {
+        host: cli.host.clone(),
+        port: cli.port,
+        tls: cli.tls || ca_certificate_pem.is_some(),
+        ca_certificate_pem,
+        account: cli.account.clone(),
+        password,
+        device_name: cli.device_name.clone(),
+        keepalive_secs: 20,
+        storage_dir: storage.to_string_lossy().into_owned(),
+    })
+}
+
+fn default_storage_dir() -> PathBuf {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("mqtt-banking")
+}
+
+fn watch(device: &mut Device, deadline: Instant) -> Result<(), Failure> {
+    device.wait_until_current(deadline)?;
+    let view = &device.latest;
+    println!("Account #{}  {}  balance {}", view.account, view.connection_text, view.balance_text);
+    let mut shown: HashMap<String, RowStatus> = HashMap::new();
+    for row in view.history.iter().rev() {
+        println!("{}", row_line(row));
+        shown.insert(row.id.clone(), row.status);
+    }
+    let (mut balance, mut connection) = (view.balance_text.clone(), view.connection_text.clone());
+    while let Some(view) = device.next(None) {
+        for row in view.history.iter().rev() {
+            if shown.insert(row.id.clone(), row.status) != Some(row.status) {
+                println!("{}", row_line(row));
+            }
+        }
+        if view.balance_text != balance {
+            balance.clone_from(&view.balance_text);
+            println!("balance {balance}");
+        }
+        if view.connection_text != connection {
+            connection.clone_from(&view.connection_text);
+            println!("{connection}");
+        }
+    }
+    Ok(())
+}
+
+fn transfer(device: &mut Device, deadline: Instant, to: &str, amount: &str, memo: &str) -> Result<(), Failure> {
+    device.wait_until_current(deadline)?;
+    let id = device.session.transfer(to, amount, memo).map_err(Failure::usage)?;
+    let Some(id) = id.map(|id| id.to_string()) else {
+        let form = device.session.view().form;
+        let errors = [form.payee_error, form.amount_error, form.memo_error];
+        return Err(Failure::usage(errors.into_iter().flatten().collect::<Vec<_>>().join("; ")));
+    };
+    let settled = device.wait_for(deadline, |view| row(view, &id).is_some_and(|row| row.status != RowStatus::Pending));
+    if settled.is_err() {
+        return Err(Failure {
+            code: 6,
+            message: "no answer from the ledger yet. The transfer is saved on this machine and is sent again the next time `bank transfer` runs for this account; it will be applied once.".into(),
+        });
+    }
+    let view = &device.latest;
+    let row = row(view, &id).expect("waited for this row");
+    if row.status == RowStatus::Rejected {
+        return Err(Failure { code: 5, message: format!("{} {}: {}", row.title, row.amount_text, row.status_text) });
+    }
+    println!("{}  {}  done. Balance {}", row.title, row.amount_text, view.balance_text);
+    Ok(())
+}
+
+fn history(device: &mut Device, deadline: Instant, all: bool) -> Result<(), Failure> {
+    device.wait_until_current(deadline)?;
+    while all && device.latest.can_load_more_history {
+        device.session.load_more_history();
+        device.wait_for(deadline, |view| !view.history_loading)?;
+    }
+    let view = &device.latest;
+    println!("Account #{}  balance {}", view.account, view.balance_text);
+    if view.history.is_empty() {
+        println!("No transfers yet.");
+    }
+    for row in &view.history {
+        println!("{}", row_line(row));
+    }
+    if view.can_load_more_history {
+        println!("… older entries: run `bank history --all`");
+    }
+    Ok(())
+}
+
+fn row<'a>(view: &'a ViewModel, id: &str) -> Option<&'a HistoryRow> {
+    view.history.iter().find(|row| row.id == id)
+}
+
+fn row_line(row: &HistoryRow) -> String {
+    let memo = row.memo.as_deref().unwrap_or("");
+    let after = row.balance_after_text.as_deref().map(|balance| format!("  → {balance}")).unwrap_or_default();
+    format!("{:<14} {:<12} {:>14}  {:<20} {}{after}", row.time_text, row.title, row.amount_text, memo, row.status_text)
+}

@@ -141,7 +141,7 @@ fn login_refusal(code: ConnectReturnCode) -> String {
 fn describe(error: &ConnectionError, target: &str) -> String {
     match error {
         ConnectionError::Io(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
-            format!("nothing is listening at {target}. Is ledger-service running there?")
+            format!("nothing is listening at {target} (is ledger-service running there?)")
         }
         ConnectionError::Io(error) => format!("cannot reach {target} ({error})"),
         ConnectionError::NetworkTimeout | ConnectionError::FlushTimeout => format!("{target} did not answer in time"),
