@@ -42,6 +42,7 @@ impl AccessHook {
         // Argon2 is deliberately slow: keep it off the broker's async threads.
         let checked = tokio::task::spawn_blocking(move || users.authenticate(&user, &password)).await;
         let Ok(Some(role)) = checked else {
+            tracing::info!(%username, "refused a login: unknown user or wrong password");
             return false;
         };
         // rmqtt does not run the publish ACL on wills, so a will topic is checked here.

@@ -315,3 +315,44 @@ impl Drop for Client {
         self.task.abort();
     }
 }
+
+/// A throwaway CA and a `localhost` server certificate signed by it, made with the openssl CLI.
+pub fn make_certificates(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let path = |name: &str| dir.join(name).display().to_string();
+    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let steps: [Vec<String>; 3] = [
+        [
+            "req",
+            "-x509",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=MQTT Banking test CA",
+            "-keyout",
+            &path("ca.key"),
+            "-out",
+            &path("ca.pem"),
+        ]
+        .iter()
+        .chain(&ec)
+        .map(|s| s.to_string())
+        .collect(),
+        ["req", "-subj", "/CN=localhost", "-keyout", &path("key.pem"), "-out", &path("server.csr")]
+            .iter()
+            .chain(&ec)
+            .map(|s| s.to_string())
+            .collect(),
+        ["x509", "-req", "-days", "1", "-in", &path("server.csr"), "-CA", &path("ca.pem"), "-CAkey", &path("ca.key")]
+            .iter()
+            .chain(&["-CAcreateserial", "-extfile", &path("san.ext"), "-out", &path("cert.pem")])
+            .map(|s| s.to_string())
+            .collect(),
+    ];
+    for args in steps {
+        let made =
+            Command::new("openssl").args(&args).output().expect("openssl must be installed: apt-get install openssl");
+        assert!(made.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&made.stderr));
+    }
+    (dir.join("ca.pem"), dir.join("cert.pem"), dir.join("key.pem"))
+}

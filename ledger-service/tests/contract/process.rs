@@ -7,7 +7,7 @@ use rumqttc::{TlsConfiguration, Transport};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::harness::{Broker, Client, Ledger, WAIT, free_port};
+use crate::harness::{Broker, Client, Ledger, WAIT, free_port, make_certificates};
 
 fn ledger_service(args: &[&str]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_ledger-service")).args(args).output().unwrap();
@@ -91,45 +91,4 @@ async fn the_tls_listener_serves_devices() {
     let result =
         device.request("00004", json!({"id": Uuid::now_v7(), "to": "00005", "amount": "50"}).to_string()).await;
     assert!(matches!(result, bank_core::protocol::TransferResult::Accepted { version: 1, .. }), "{result:?}");
-}
-
-/// A throwaway CA and a `localhost` server certificate signed by it, made with the openssl CLI.
-fn make_certificates(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    let path = |name: &str| dir.join(name).display().to_string();
-    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    let steps: [Vec<String>; 3] = [
-        [
-            "req",
-            "-x509",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=MQTT Banking test CA",
-            "-keyout",
-            &path("ca.key"),
-            "-out",
-            &path("ca.pem"),
-        ]
-        .iter()
-        .chain(&ec)
-        .map(|s| s.to_string())
-        .collect(),
-        ["req", "-subj", "/CN=localhost", "-keyout", &path("key.pem"), "-out", &path("server.csr")]
-            .iter()
-            .chain(&ec)
-            .map(|s| s.to_string())
-            .collect(),
-        ["x509", "-req", "-days", "1", "-in", &path("server.csr"), "-CA", &path("ca.pem"), "-CAkey", &path("ca.key")]
-            .iter()
-            .chain(&["-CAcreateserial", "-extfile", &path("san.ext"), "-out", &path("cert.pem")])
-            .map(|s| s.to_string())
-            .collect(),
-    ];
-    for args in steps {
-        let made =
-            Command::new("openssl").args(&args).output().expect("openssl must be installed: apt-get install openssl");
-        assert!(made.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&made.stderr));
-    }
-    (dir.join("ca.pem"), dir.join("cert.pem"), dir.join("key.pem"))
 }

@@ -1,0 +1,233 @@
+//! bank-core's session, the client side of every app, against a real ledger-service
+//! process and its brokers: what a phone does, without the phone.
+
+#[allow(dead_code)] // the session tests use only part of the contract harness
+#[path = "contract/harness.rs"]
+mod harness;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bank_core::app::{ConnectionState, RowStatus, ViewModel};
+use bank_core::session::{Session, SessionConfig, ViewObserver};
+use harness::{Broker, Ledger, QUIET, WAIT, make_certificates};
+use tempfile::TempDir;
+use tokio::sync::mpsc;
+
+/// A device: a session, and every view it has produced.
+struct Device {
+    session: Session,
+    views: mpsc::UnboundedReceiver<ViewModel>,
+    latest: ViewModel,
+}
+
+struct Forward(mpsc::UnboundedSender<ViewModel>);
+
+impl ViewObserver for Forward {
+    fn on_view(&self, view: ViewModel) {
+        let _ = self.0.send(view);
+    }
+}
+
+fn config(port: u16, account: &str, storage: &TempDir) -> SessionConfig {
+    SessionConfig {
+        host: "127.0.0.1".into(),
+        port,
+        tls: false,
+        ca_certificate_pem: None,
+        account: account.into(),
+        password: "demo".into(),
+        device_name: format!("test device {account}"),
+        keepalive_secs: 5,
+        storage_dir: storage.path().display().to_string(),
+    }
+}
+
+impl Device {
+    fn open(config: SessionConfig) -> Device {
+        let (sender, views) = mpsc::unbounded_channel();
+        let session = Session::new(config, Arc::new(Forward(sender))).expect("session opens");
+        let latest = session.view();
+        Device { session, views, latest }
+    }
+
+    async fn online(config: SessionConfig) -> Device {
+        let mut device = Device::open(config);
+        device.session.connect();
+        device.until("online with balance and history", |view| is_current(view)).await;
+        device
+    }
+
+    /// Waits for a view that satisfies `wanted`, and returns it.
+    async fn until(&mut self, what: &str, wanted: impl Fn(&ViewModel) -> bool) -> ViewModel {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !wanted(&self.latest) {
+            match tokio::time::timeout_at(deadline, self.views.recv()).await {
+                Ok(Some(view)) => self.latest = view,
+                _ => panic!("no view {what} within {WAIT:?}; last view: {:#?}", self.latest),
+            }
+        }
+        self.latest.clone()
+    }
+}
+
+fn is_current(view: &ViewModel) -> bool {
+    view.connection == ConnectionState::Online && view.balance_known && !view.history_loading
+}
+
+async fn two_devices_see_a_transfer_live(broker: Broker) {
+    let ledger = Ledger::start(broker).await;
+    let (one_storage, two_storage) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let mut one = Device::online(config(ledger.port, "00001", &one_storage)).await;
+    let mut two = Device::online(config(ledger.port, "00002", &two_storage)).await;
+    assert_eq!((one.latest.balance_text.as_str(), two.latest.balance_text.as_str()), ("$1,000.00", "$726.14"));
+    assert!(one.latest.devices_online.contains(&"test device 00001".to_string()), "{:?}", one.latest.devices_online);
+
+    let sent = Instant::now();
+    let id = one.session.transfer("00002", "5.00", "lunch").unwrap().expect("a valid transfer is queued");
+    let view = two.until("with 00001's transfer", |view| view.balance_text == "$731.14").await;
+    println!("send to live update on the other device: {:?}", sent.elapsed());
+    let row = &view.history[0];
+    assert_eq!(
+        (row.title.as_str(), row.amount_text.as_str(), row.memo.as_deref(), row.status),
+        ("From #00001", "+$5.00", Some("lunch"), RowStatus::Done)
+    );
+    assert_eq!(row.id, id.to_string());
+    let view = one.until("with its transfer done", |view| view.history.first().is_some_and(|row| row.status == RowStatus::Done)).await;
+    assert_eq!((view.balance_text.as_str(), view.history[0].amount_text.as_str()), ("$995.00", "-$5.00"));
+    assert_eq!(view.notice.unwrap().text, "Sent $5.00 to #00002");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_two_devices_see_a_transfer_live() {
+    two_devices_see_a_transfer_live(Broker::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_two_devices_see_a_transfer_live() {
+    two_devices_see_a_transfer_live(Broker::Mosquitto).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_transfer_survives_an_app_restart_and_is_applied_once() {
+    let mut ledger = Ledger::start(Broker::Embedded).await;
+    let storage = TempDir::new().unwrap();
+    let mut phone = Device::online(config(ledger.port, "00004", &storage)).await;
+    assert_eq!(phone.latest.balance_text, "$350.00");
+
+    ledger.kill();
+    phone.until("offline", |view| view.connection == ConnectionState::Offline).await;
+    let id = phone.session.transfer("00003", "50.15", "offline").unwrap().expect("queued while offline");
+    assert_eq!(phone.session.view().history.first().map(|row| row.status), Some(RowStatus::Pending));
+    drop(phone); // the app is closed before the ledger is back
+
+    ledger.spawn().await;
+    let mut phone = Device::open(config(ledger.port, "00004", &storage));
+    assert_eq!(phone.latest.history[0].status_text, "Pending", "the outbox was read back from disk");
+    phone.session.connect();
+    let view = phone
+        .until("with the offline transfer applied", |view| {
+            is_current(view) && view.history.iter().any(|row| row.id == id.to_string() && row.status == RowStatus::Done)
+        })
+        .await;
+    assert_eq!(view.balance_text, "$299.85");
+    assert_eq!(view.history.iter().filter(|row| row.id == id.to_string()).count(), 1);
+    assert_eq!(ledger.balance("00004").await.version, 1, "applied exactly once");
+
+    // A restart with nothing pending sends nothing again.
+    drop(phone);
+    let phone = Device::online(config(ledger.port, "00004", &storage)).await;
+    tokio::time::sleep(QUIET).await;
+    assert_eq!(ledger.balance("00004").await.version, 1);
+    drop(phone);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_made_while_the_ledger_is_down_is_sent_on_reconnect() {
+    let mut ledger = Ledger::start(Broker::Embedded).await;
+    let storage = TempDir::new().unwrap();
+    let mut phone = Device::online(config(ledger.port, "00003", &storage)).await;
+    ledger.kill();
+    phone.until("offline", |view| view.connection == ConnectionState::Offline).await;
+    let id = phone.session.transfer("00001", "1.00", "").unwrap().unwrap().to_string();
+    ledger.spawn().await;
+    phone.until("reconnected with the transfer done", |view| {
+        view.history.iter().any(|row| row.id == id && row.status == RowStatus::Done)
+    })
+    .await;
+    assert_eq!(ledger.balance("00003").await.version, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_amount_is_a_view_error_and_nothing_is_sent() {
+    let ledger = Ledger::start(Broker::Embedded).await;
+    let operator = ledger.connect_as("operator", "operator").await;
+    operator.subscribe("bank/transfer/request/+").await;
+    let storage = TempDir::new().unwrap();
+    let mut phone = Device::online(config(ledger.port, "00001", &storage)).await;
+    assert_eq!(phone.session.transfer("00002", "1.001", "").unwrap(), None);
+    let form = phone.until("with the form error", |view| view.form.amount_error.is_some()).await.form;
+    assert_eq!(form.amount_error.as_deref(), Some("Amount can have at most 2 digits after the decimal point"));
+    assert!(operator.next(QUIET).await.is_none(), "nothing reached the broker");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_fails_once_without_retrying() {
+    let ledger = Ledger::start(Broker::Embedded).await;
+    let storage = TempDir::new().unwrap();
+    let mut phone = Device::open(SessionConfig { password: "wrong".into(), ..config(ledger.port, "00001", &storage) });
+    phone.session.connect();
+    let view = phone.until("login failed", |view| view.connection == ConnectionState::LoginFailed).await;
+    assert!(view.connection_text.contains("account number or password"), "{}", view.connection_text);
+    tokio::time::sleep(Duration::from_secs(3)).await; // six times the first retry delay
+    let attempts = ledger.log().matches("refused a login").count();
+    assert_eq!(attempts, 1, "one CONNECT, no retry loop; log:\n{}", ledger.log());
+    assert_eq!(phone.session.view().connection, ConnectionState::LoginFailed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_connects_over_tls_with_the_brokers_ca() {
+    let certs = TempDir::new().unwrap();
+    let (ca, cert, key) = make_certificates(certs.path());
+    let tls_port = harness::free_port();
+    let args = vec![
+        "--mqtts-listen".to_string(),
+        format!("127.0.0.1:{tls_port}"),
+        "--tls-cert".into(),
+        cert.display().to_string(),
+        "--tls-key".into(),
+        key.display().to_string(),
+    ];
+    let _ledger = Ledger::start_with(Broker::Embedded, args).await;
+    let storage = TempDir::new().unwrap();
+    let ca_certificate_pem = Some(std::fs::read_to_string(ca).unwrap());
+    let tls = SessionConfig { host: "localhost".into(), tls: true, ca_certificate_pem, ..config(tls_port, "00002", &storage) };
+    let phone = Device::online(tls.clone()).await;
+    assert_eq!(phone.latest.balance_text, "$726.14");
+
+    // Without the CA, the public roots do not trust a private broker.
+    let mut stranger = Device::open(SessionConfig { ca_certificate_pem: None, ..tls });
+    stranger.session.connect();
+    let view = stranger.until("refused by TLS", |view| view.connection == ConnectionState::Offline).await;
+    assert!(view.connection_text.contains("TLS"), "{}", view.connection_text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_configs_are_refused_with_the_field_to_fix() {
+    let storage = TempDir::new().unwrap();
+    let good = config(1883, "00001", &storage);
+    let cases = [
+        (SessionConfig { host: " ".into(), ..good.clone() }, "broker's address"),
+        (SessionConfig { port: 0, ..good.clone() }, "port"),
+        (SessionConfig { account: "1".into(), ..good.clone() }, "5 digits"),
+        (SessionConfig { password: "".into(), ..good.clone() }, "password"),
+        (SessionConfig { keepalive_secs: 1, ..good.clone() }, "Keepalive"),
+        (SessionConfig { tls: true, ca_certificate_pem: Some("nope".into()), ..good.clone() }, "BEGIN CERTIFICATE"),
+        (SessionConfig { storage_dir: "/proc/forbidden".into(), ..good.clone() }, "Cannot use /proc/forbidden"),
+    ];
+    for (config, expected) in cases {
+        let (sender, _views) = mpsc::unbounded_channel();
+        let error = Session::new(config, Arc::new(Forward(sender))).err().expect("refused");
+        assert!(error.to_string().contains(expected), "{error} lacks {expected:?}");
+    }
+}
