@@ -30,10 +30,10 @@ const SWIFT_WORKAROUNDS = [
   //      @_documentation(visibility: private)
   //      #endif
   //      public func lift(...)
-  //    The grammar treats #if/#endif as extras and cannot put one between an
-  //    attribute and its declaration. Blank only the two directive lines, and
-  //    only if everything between them is attribute lines; the attributes stay
-  //    and are parsed as attached to the next declaration.
+  //    The grammar parses #if/#endif lines as standalone statements, so they
+  //    cannot sit between an attribute and its declaration. Blank only the two
+  //    directive lines, and only if everything between them is attribute
+  //    lines; the attributes stay, and are checked with the next declaration.
   //    (The grammar has the same gap for any condition, e.g. #if os(iOS); only
   //    swift(>=N) is tolerated because that is all UniFFI emits.)
   [
@@ -42,10 +42,11 @@ const SWIFT_WORKAROUNDS = [
   ],
   // 2. `nonisolated(unsafe)` (Swift 5.10): the grammar only knows the plain
   //    `nonisolated` modifier, so blank the `(unsafe)` argument.
-  [/\bnonisolated\(unsafe\)/g, (m) => 'nonisolated' + blank('(unsafe)')],
+  [/\bnonisolated\(unsafe\)/g, () => 'nonisolated' + blank('(unsafe)')],
   // 3. A closure whose whole body is the empty tuple, `{ () }`: the grammar
-  //    reads `()` as the start of a closure parameter list (`{ () in ... }`).
-  //    Blank the `()`, leaving the equivalent empty closure `{    }`.
+  //    has no empty-tuple expression at all (`let a = ()` fails too), but
+  //    UniFFI only emits it this way. Blank the `()`, leaving the equivalent
+  //    empty closure `{    }`.
   [/\{([ \t]*)\(\)([ \t]*)\}/g, (_, a, b) => `{${a}  ${b}}`],
 ];
 
@@ -63,8 +64,8 @@ function checkFile(file) {
   const language = LANGUAGES[path.extname(file)];
   const text = fs.readFileSync(file, 'utf8');
   parser.setLanguage(language);
-  // The node binding reads the input in chunks of `bufferSize` UTF-16 units;
-  // the default (32 KiB) is too small for the ~60 KB generated bindings.
+  // Some node-tree-sitter releases fail on strings over 32 KiB unless
+  // bufferSize covers the input; 0.22.4 copes either way, but be explicit.
   const tree = parser.parse(neutralise(text, language), undefined, {
     bufferSize: text.length + 1024,
   });
