@@ -2,8 +2,8 @@
 //! commands wait on it for what they need, within a deadline.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Instant;
 
 use bank_core::app::{ConnectionState, ViewModel};

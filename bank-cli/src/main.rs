@@ -96,7 +96,8 @@ impl Failure {
         let message = match view.ledger_text.as_deref() {
             Some(ledger) => ledger.to_string(),
             None if view.connection == bank_core::app::ConnectionState::Online => {
-                "Connected, but the ledger did not answer. Is ledger-service running and connected to this broker?".into()
+                "Connected, but the ledger did not answer. Is ledger-service running and connected to this broker?"
+                    .into()
             }
             None => {
                 let status = view.connection_text.split(". Retrying").next().unwrap_or_default();
@@ -140,9 +141,10 @@ fn config(cli: &Cli, storage: PathBuf) -> Result<SessionConfig, Failure> {
         Failure::usage("no password: pass --password or set BANK_PASSWORD (demo accounts use `demo`)")
     })?;
     let ca_certificate_pem = match &cli.ca_file {
-        Some(path) => Some(std::fs::read_to_string(path).map_err(|error| {
-            Failure::usage(format!("cannot read --ca-file {}: {error}", path.display()))
-        })?),
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|error| Failure::usage(format!("cannot read --ca-file {}: {error}", path.display())))?,
+        ),
         None => None,
     };
     Ok(SessionConfig {

@@ -54,7 +54,7 @@ impl Device {
     async fn online(config: SessionConfig) -> Device {
         let mut device = Device::open(config);
         device.session.connect();
-        device.until("online with balance and history", |view| is_current(view)).await;
+        device.until("online with balance and history", is_current).await;
         device
     }
 
@@ -93,7 +93,9 @@ async fn two_devices_see_a_transfer_live(broker: Broker) {
         ("From #00001", "+$5.00", Some("lunch"), RowStatus::Done)
     );
     assert_eq!(row.id, id.to_string());
-    let view = one.until("with its transfer done", |view| view.history.first().is_some_and(|row| row.status == RowStatus::Done)).await;
+    let view = one
+        .until("with its transfer done", |view| view.history.first().is_some_and(|row| row.status == RowStatus::Done))
+        .await;
     assert_eq!((view.balance_text.as_str(), view.history[0].amount_text.as_str()), ("$995.00", "-$5.00"));
     assert_eq!(view.notice.unwrap().text, "Sent $5.00 to #00002");
 }
@@ -151,10 +153,11 @@ async fn a_transfer_made_while_the_ledger_is_down_is_sent_on_reconnect() {
     phone.until("offline", |view| view.connection == ConnectionState::Offline).await;
     let id = phone.session.transfer("00001", "1.00", "").unwrap().unwrap().to_string();
     ledger.spawn().await;
-    phone.until("reconnected with the transfer done", |view| {
-        view.history.iter().any(|row| row.id == id && row.status == RowStatus::Done)
-    })
-    .await;
+    phone
+        .until("reconnected with the transfer done", |view| {
+            view.history.iter().any(|row| row.id == id && row.status == RowStatus::Done)
+        })
+        .await;
     assert_eq!(ledger.balance("00003").await.version, 1);
 }
 
@@ -201,7 +204,12 @@ async fn a_session_connects_over_tls_with_the_brokers_ca() {
     let _ledger = Ledger::start_with(Broker::Embedded, args).await;
     let storage = TempDir::new().unwrap();
     let ca_certificate_pem = Some(std::fs::read_to_string(ca).unwrap());
-    let tls = SessionConfig { host: "localhost".into(), tls: true, ca_certificate_pem, ..config(tls_port, "00002", &storage) };
+    let tls = SessionConfig {
+        host: "localhost".into(),
+        tls: true,
+        ca_certificate_pem,
+        ..config(tls_port, "00002", &storage)
+    };
     let phone = Device::online(tls.clone()).await;
     assert_eq!(phone.latest.balance_text, "$726.14");
 

@@ -62,7 +62,11 @@ impl Form {
         if !self.errors.is_empty() {
             return None;
         }
-        Some(ValidTransfer { to: payee.ok()?, amount: amount.ok()?, memo: (!self.memo.is_empty()).then(|| self.memo.clone()) })
+        Some(ValidTransfer {
+            to: payee.ok()?,
+            amount: amount.ok()?,
+            memo: (!self.memo.is_empty()).then(|| self.memo.clone()),
+        })
     }
 
     /// `Err(None)`: not valid, but nothing to say yet.

@@ -90,7 +90,8 @@ impl History {
         self.awaiting = None;
         self.loaded = true;
         let lowest = page.iter().map(|entry| entry.version).min();
-        let joins_loaded = lowest.and_then(|lowest| lowest.checked_sub(1)).is_some_and(|below| self.entries.contains_key(&below));
+        let joins_loaded =
+            lowest.and_then(|lowest| lowest.checked_sub(1)).is_some_and(|below| self.entries.contains_key(&below));
         if before.is_some() || !joins_loaded {
             // A newest page that does not reach what is loaded leaves a hole: start over below it.
             if let Some(lowest) = lowest.filter(|_| before.is_none()) {

@@ -22,17 +22,38 @@ use super::view::{Notice, NoticeTone};
 pub enum Event {
     Connect,
     Disconnect,
-    EditTransfer { payee: String, amount: String, memo: String },
+    EditTransfer {
+        payee: String,
+        amount: String,
+        memo: String,
+    },
     /// The session supplies the new transfer's id (UUIDv7) and the time, so that
     /// `update` stays deterministic.
-    SubmitTransfer { payee: String, amount: String, memo: String, id: Uuid, at: DateTime<Utc> },
+    SubmitTransfer {
+        payee: String,
+        amount: String,
+        memo: String,
+        id: Uuid,
+        at: DateTime<Utc>,
+    },
     LoadMoreHistory,
     Connected,
-    ConnectionLost { reason: String, retry_in: Duration },
-    LoginRefused { reason: String },
-    Message { topic: String, payload: Vec<u8> },
+    ConnectionLost {
+        reason: String,
+        retry_in: Duration,
+    },
+    LoginRefused {
+        reason: String,
+    },
+    Message {
+        topic: String,
+        payload: Vec<u8>,
+    },
     /// The outbox file could not be written; the transfer it held must not be sent.
-    OutboxNotSaved { id: Uuid, error: String },
+    OutboxNotSaved {
+        id: Uuid,
+        error: String,
+    },
 }
 
 /// What the session must do. Carried out in order.
@@ -41,7 +62,11 @@ pub enum Effect {
     StartConnection,
     StopConnection,
     Subscribe(Vec<String>),
-    Publish { topic: String, payload: Vec<u8>, retain: bool },
+    Publish {
+        topic: String,
+        payload: Vec<u8>,
+        retain: bool,
+    },
     /// Write the whole outbox durably before anything after this effect happens.
     SaveOutbox(Vec<PendingTransfer>),
 }
@@ -52,8 +77,13 @@ pub enum Connection {
     Idle,
     Connecting,
     Online,
-    Offline { reason: String, retry_in: Duration },
-    LoginFailed { reason: String },
+    Offline {
+        reason: String,
+        retry_in: Duration,
+    },
+    LoginFailed {
+        reason: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,8 +158,12 @@ impl Model {
                 self.form.check(self.limits(), false);
                 vec![]
             }
-            Event::SubmitTransfer { payee, amount, memo, id, at } => self.submit(Form::new(&payee, &amount, &memo), id, at),
-            Event::LoadMoreHistory => self.history.request_older().map(|request| self.history_effect(&request)).into_iter().collect(),
+            Event::SubmitTransfer { payee, amount, memo, id, at } => {
+                self.submit(Form::new(&payee, &amount, &memo), id, at)
+            }
+            Event::LoadMoreHistory => {
+                self.history.request_older().map(|request| self.history_effect(&request)).into_iter().collect()
+            }
             Event::Connected => self.connected(),
             Event::ConnectionLost { reason, retry_in } => {
                 if self.is_linked() {
@@ -148,7 +182,9 @@ impl Model {
                 self.outbox.take(id);
                 self.notice = Some(Notice {
                     tone: NoticeTone::Error,
-                    text: format!("The transfer was not sent: it could not be saved on this device ({error}). Free some storage and try again."),
+                    text: format!(
+                        "The transfer was not sent: it could not be saved on this device ({error}). Free some storage and try again."
+                    ),
                 });
                 vec![]
             }
@@ -215,7 +251,11 @@ impl Model {
             tone: NoticeTone::Info,
             text: match self.connection {
                 Connection::Online => format!("Sending {} to #{}…", format::money(transfer.amount), transfer.to),
-                _ => format!("{} to #{} will be sent when you are back online.", format::money(transfer.amount), transfer.to),
+                _ => format!(
+                    "{} to #{} will be sent when you are back online.",
+                    format::money(transfer.amount),
+                    transfer.to
+                ),
             },
         });
         self.form = Form::default();
@@ -232,7 +272,10 @@ impl Model {
     fn receive(&mut self, topic: &str, payload: &[u8]) -> Vec<Effect> {
         let account = self.identity.account;
         let effects = if topic == topics::balance_update(account) {
-            serde_json::from_slice(payload).ok().filter(|update: &BalanceUpdate| update.account == account).map(|update| self.on_balance(update))
+            serde_json::from_slice(payload)
+                .ok()
+                .filter(|update: &BalanceUpdate| update.account == account)
+                .map(|update| self.on_balance(update))
         } else if topic == topics::transfer_result(account) {
             serde_json::from_slice(payload).ok().map(|result| self.on_result(result))
         } else if topic == topics::history_result(account) {
@@ -307,14 +350,17 @@ impl Model {
 
     fn on_history(&mut self, result: HistoryResult) -> Vec<Effect> {
         match result {
-            HistoryResult::Page { account, before_version, entries, next_before_version } if account == self.identity.account => {
+            HistoryResult::Page { account, before_version, entries, next_before_version }
+                if account == self.identity.account =>
+            {
                 if let PageOutcome::Merged = self.history.on_page(before_version, entries, next_before_version) {
                     return vec![];
                 }
             }
             HistoryResult::Rejected { message, .. } => {
                 self.history.cancel_request();
-                self.notice = Some(Notice { tone: NoticeTone::Error, text: format!("History could not be loaded: {message}") });
+                self.notice =
+                    Some(Notice { tone: NoticeTone::Error, text: format!("History could not be loaded: {message}") });
             }
             HistoryResult::Page { .. } => self.ignored_messages += 1,
         }

@@ -46,7 +46,13 @@ fn entry(id: Uuid, direction: &str, counterparty: &str, amount: &str) -> serde_j
 
 fn submit(model: &mut Model, payee: &str, amount: &str) -> (Uuid, Vec<Effect>) {
     let id = Uuid::now_v7();
-    let event = Event::SubmitTransfer { payee: payee.into(), amount: amount.into(), memo: "".into(), id, at: at("2026-11-24T23:20:00Z") };
+    let event = Event::SubmitTransfer {
+        payee: payee.into(),
+        amount: amount.into(),
+        memo: "".into(),
+        id,
+        at: at("2026-11-24T23:20:00Z"),
+    };
     (id, model.update(event))
 }
 
@@ -98,7 +104,10 @@ fn the_first_balance_shows_and_fetches_history() {
     let effects = model.update(balance(3, "726.14", None));
     assert_eq!(published_topics(&effects), ["bank/history/request/00001"]);
     let Effect::Publish { payload, .. } = &effects[0] else { unreachable!() };
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(payload).unwrap(), json!({"limit": 50, "before_version": null}));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(payload).unwrap(),
+        json!({"limit": 50, "before_version": null})
+    );
     let view = model.view();
     assert_eq!((view.balance_text.as_str(), view.balance_known, view.history_loading), ("$726.14", true, true));
 }
@@ -215,7 +224,10 @@ fn a_rejection_becomes_a_row_with_a_human_reason() {
     assert_eq!(view.history[0].status, RowStatus::Rejected);
     assert_eq!(view.history[0].status_text, "Rejected: there is no account #00009");
     let notice = view.notice.unwrap();
-    assert_eq!((notice.tone, notice.text.as_str()), (NoticeTone::Error, "$5.00 to #00009 was not sent: there is no account #00009"));
+    assert_eq!(
+        (notice.tone, notice.text.as_str()),
+        (NoticeTone::Error, "$5.00 to #00009 was not sent: there is no account #00009")
+    );
 }
 
 #[test]
@@ -257,7 +269,10 @@ fn history_pages_load_in_order_and_pages_asked_by_other_devices_are_ignored() {
     let row = |version: u64| json!({"version": version, "balance": "50.00", "id": Uuid::now_v7(), "direction": "in", "counterparty": "00002", "amount": "1.00", "memo": "tea", "at": "2026-11-24T10:00:00Z"});
     let page = |before: Option<u64>, versions: &[u64], next: Option<u64>| {
         let entries: Vec<_> = versions.iter().map(|version| row(*version)).collect();
-        message("bank/history/result/00001", json!({"account": ME, "before_version": before, "entries": entries, "next_before_version": next}))
+        message(
+            "bank/history/result/00001",
+            json!({"account": ME, "before_version": before, "entries": entries, "next_before_version": next}),
+        )
     };
     model.update(page(Some(3), &[2, 1], None));
     assert_eq!(model.view().history.len(), 0, "nobody here asked for that page");
@@ -267,7 +282,10 @@ fn history_pages_load_in_order_and_pages_asked_by_other_devices_are_ignored() {
     assert_eq!(view.history[0].memo.as_deref(), Some("tea"));
     let effects = model.update(Event::LoadMoreHistory);
     let Effect::Publish { payload, .. } = &effects[0] else { panic!("{effects:?}") };
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(payload).unwrap(), json!({"limit": 50, "before_version": 3}));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(payload).unwrap(),
+        json!({"limit": 50, "before_version": 3})
+    );
     assert_eq!(model.update(Event::LoadMoreHistory), vec![], "one request at a time");
     model.update(page(Some(3), &[2, 1], None));
     let view = model.view();
@@ -291,7 +309,10 @@ fn a_refused_login_stops_and_says_so() {
     let effects = model.update(Event::LoginRefused { reason: "bad password".into() });
     assert_eq!(effects, vec![Effect::StopConnection]);
     let view = model.view();
-    assert_eq!((view.connection, view.connection_text.as_str()), (ConnectionState::LoginFailed, "Login failed: bad password"));
+    assert_eq!(
+        (view.connection, view.connection_text.as_str()),
+        (ConnectionState::LoginFailed, "Login failed: bad password")
+    );
     assert_eq!(model.update(Event::ConnectionLost { reason: "late".into(), retry_in: Duration::ZERO }), vec![]);
     assert_eq!(model.view().connection, ConnectionState::LoginFailed, "a late event from the old link changes nothing");
     assert_eq!(model.update(Event::Connect), vec![Effect::StartConnection], "the user may try again");
@@ -301,7 +322,10 @@ fn a_refused_login_stops_and_says_so() {
 fn offline_shows_the_reason_and_the_retry() {
     let mut model = model();
     model.update(Event::Connect);
-    model.update(Event::ConnectionLost { reason: "nothing is listening at 10.0.0.2:1883".into(), retry_in: Duration::from_millis(3200) });
+    model.update(Event::ConnectionLost {
+        reason: "nothing is listening at 10.0.0.2:1883".into(),
+        retry_in: Duration::from_millis(3200),
+    });
     assert_eq!(model.view().connection_text, "Offline: nothing is listening at 10.0.0.2:1883. Retrying in 4 s");
     model.update(Event::Connected);
     model.update(message("bank/ledger/status", json!({"online": false})));

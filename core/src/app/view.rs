@@ -139,7 +139,8 @@ impl Model {
                 amount_text: format::signed_money(entry.entry.amount, entry.entry.direction),
                 incoming: entry.entry.direction == Direction::In,
                 memo: entry.entry.memo.clone(),
-                time_text: parse_time(&entry.entry.at).map_or_else(|| entry.entry.at.clone(), |at| format::time(at, offset)),
+                time_text: parse_time(&entry.entry.at)
+                    .map_or_else(|| entry.entry.at.clone(), |at| format::time(at, offset)),
                 status: RowStatus::Done,
                 status_text: "Done".into(),
                 balance_after_text: Some(format::money(entry.balance)),

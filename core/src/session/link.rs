@@ -77,7 +77,11 @@ pub fn tls_config(ca_certificate_pem: Option<&str>) -> Result<Arc<rustls::Client
 }
 
 fn invalid_ca(why: String) -> SessionError {
-    SessionError::InvalidConfig { message: format!("The CA certificate is not usable PEM: {why}. Paste the broker's CA certificate, starting with -----BEGIN CERTIFICATE-----.") }
+    SessionError::InvalidConfig {
+        message: format!(
+            "The CA certificate is not usable PEM: {why}. Paste the broker's CA certificate, starting with -----BEGIN CERTIFICATE-----."
+        ),
+    }
 }
 
 /// Polls `eventloop` until `stop` fires or the login is refused, passing events to `report`.
@@ -127,12 +131,17 @@ async fn say_goodbye(mut eventloop: EventLoop) {
 }
 
 fn is_login_refusal(code: ConnectReturnCode) -> bool {
-    matches!(code, ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized | ConnectReturnCode::BadClientId)
+    matches!(
+        code,
+        ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized | ConnectReturnCode::BadClientId
+    )
 }
 
 fn login_refusal(code: ConnectReturnCode) -> String {
     match code {
-        ConnectReturnCode::BadClientId => "the broker refused this device's id. Sign in again as the account that owns this device".into(),
+        ConnectReturnCode::BadClientId => {
+            "the broker refused this device's id. Sign in again as the account that owns this device".into()
+        }
         _ => "the broker refused the account number or password. Check both and sign in again".into(),
     }
 }

@@ -10,7 +10,9 @@
 mod link;
 mod storage;
 
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -44,7 +46,10 @@ pub struct SessionConfig {
     pub storage_dir: String,
 }
 
+/// Flat across the FFI: Kotlin and Swift get the variant and its message as the
+/// exception's message (a `message` field would clash with Kotlin's `Throwable.message`).
 #[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
 pub enum SessionError {
     /// The config cannot work; `message` says which field and how to fix it.
     #[error("{message}")]
@@ -64,6 +69,8 @@ pub trait ViewObserver: Send + Sync {
 /// One signed-in device. Dropping it disconnects politely.
 pub struct Session {
     shared: Arc<Shared>,
+    /// Set on drop: the observer hears nothing after its session is gone.
+    closed: Arc<AtomicBool>,
 }
 
 struct Shared {
@@ -112,9 +119,10 @@ impl Session {
         };
         let model = Model::new(identity, outbox);
         let (views, receiver) = watch::channel(model.view());
-        notify(receiver, observer);
+        let closed = Arc::new(AtomicBool::new(false));
+        notify(receiver, observer, closed.clone());
         let state = Mutex::new(State { model, link: None, generation: 0 });
-        Ok(Session { shared: Arc::new(Shared { state, views, settings, storage }) })
+        Ok(Session { shared: Arc::new(Shared { state, views, settings, storage }), closed })
     }
 
     pub fn connect(&self) {
@@ -137,7 +145,9 @@ impl Session {
         let at = chrono::Utc::now();
         let event = Event::SubmitTransfer { payee: payee.into(), amount: amount.into(), memo: memo.into(), id, at };
         let mut state = self.shared.lock();
-        self.shared.run(&mut state, event).map_err(|error| storage_error(&self.shared.storage.outbox_path().display(), error))?;
+        self.shared
+            .run(&mut state, event)
+            .map_err(|error| storage_error(&self.shared.storage.outbox_path().display(), error))?;
         let queued = state.model.is_pending(id);
         self.shared.publish_view(state);
         Ok(queued.then_some(id))
@@ -154,6 +164,7 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        self.closed.store(true, Ordering::Release);
         self.disconnect();
     }
 }
@@ -256,7 +267,9 @@ impl Settings {
         let invalid = |message: &str| SessionError::InvalidConfig { message: message.into() };
         let host = config.host.trim();
         if host.is_empty() || host.contains(char::is_whitespace) {
-            return Err(invalid("Enter the broker's address, such as 192.168.1.20, the laptop running ledger-service."));
+            return Err(invalid(
+                "Enter the broker's address, such as 192.168.1.20, the laptop running ledger-service.",
+            ));
         }
         if config.port == 0 {
             return Err(invalid("The broker port must be between 1 and 65535; ledger-service uses 1883."));
@@ -275,7 +288,8 @@ impl Settings {
             return Err(invalid("The app must give the core a storage directory that survives restarts."));
         }
         let device_id = storage::device_id(root).map_err(|error| storage_error(&root.display(), error))?;
-        let device_name: String = config.device_name.trim().chars().filter(|c| !c.is_control()).take(DEVICE_NAME_CHARS_MAX).collect();
+        let device_name: String =
+            config.device_name.trim().chars().filter(|c| !c.is_control()).take(DEVICE_NAME_CHARS_MAX).collect();
         Ok(Settings {
             host: host.trim_matches(['[', ']']).to_string(),
             port: config.port,
@@ -291,17 +305,24 @@ impl Settings {
 
 fn storage_error(place: &impl std::fmt::Display, error: std::io::Error) -> SessionError {
     SessionError::Storage {
-        message: format!("Cannot use {place} ({error}). Check that the app may write there and that the disk is not full."),
+        message: format!(
+            "Cannot use {place} ({error}). Check that the app may write there and that the disk is not full."
+        ),
     }
 }
 
 /// Calls the observer with each new view, from its own thread, until the session is gone.
-fn notify(mut views: watch::Receiver<ViewModel>, observer: Arc<dyn ViewObserver>) {
+/// Views that arrive faster than the observer takes them are coalesced to the latest.
+fn notify(mut views: watch::Receiver<ViewModel>, observer: Arc<dyn ViewObserver>, closed: Arc<AtomicBool>) {
     views.mark_changed();
     let spawned = std::thread::Builder::new().name("bank-core-views".into()).spawn(move || {
         while runtime().block_on(views.changed()).is_ok() {
             let view = views.borrow_and_update().clone();
-            observer.on_view(view);
+            if closed.load(Ordering::Acquire) {
+                return;
+            }
+            // An observer that throws must not end the deliveries that follow.
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| observer.on_view(view)));
         }
     });
     spawned.expect("the OS refused to start the core's view thread");

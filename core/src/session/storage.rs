@@ -31,7 +31,9 @@ impl Storage {
     /// emptied: it may hold money the user believes is on its way.
     pub fn load_outbox(&self) -> io::Result<Vec<PendingTransfer>> {
         match fs::read(&self.outbox_path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error)),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
+            }
             Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(error) => Err(error),
         }
@@ -50,7 +52,9 @@ pub fn device_id(root: &Path) -> io::Result<String> {
     let path = root.join(DEVICE_ID_FILE);
     match fs::read_to_string(&path) {
         Ok(text) if is_device_id(text.trim()) => return Ok(text.trim().to_string()),
-        Ok(_) => return Err(io::Error::new(io::ErrorKind::InvalidData, format!("{} is not a device id", path.display()))),
+        Ok(_) => {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("{} is not a device id", path.display())));
+        }
         Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
         Err(_) => {}
     }

@@ -1,0 +1,110 @@
+// Real processes for the Kotlin tests: a ledger-service with its embedded broker on an
+// ephemeral loopback port, and devices whose every view is recorded.
+
+import java.io.File
+import java.net.ServerSocket
+import java.net.Socket
+import java.nio.file.Files
+import java.util.concurrent.LinkedBlockingQueue
+import java.util.concurrent.TimeUnit
+import uniffi.bank_core.BankSession
+import uniffi.bank_core.SessionConfig
+import uniffi.bank_core.ViewModel
+import uniffi.bank_core.ViewObserver
+
+const val WAIT_MS = 10_000L
+
+/** Where cargo put the binaries; set by scripts/kotlin-tests.sh. */
+val targetDir: File = File(System.getenv("BANK_TARGET_DIR") ?: "target/debug")
+
+class Ledger : AutoCloseable {
+    val port: Int = ServerSocket(0).use { it.localPort }
+    val dataDir: File = Files.createTempDirectory("ledger").toFile()
+    val log = File(dataDir, "ledger.log")
+    private var process: Process? = null
+
+    init { start() }
+
+    fun start() {
+        process = ProcessBuilder(
+            File(targetDir, "ledger-service").path,
+            "--mqtt-listen", "127.0.0.1:$port",
+            "--data-dir", dataDir.path,
+        ).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start()
+        val deadline = System.currentTimeMillis() + WAIT_MS
+        while (runCatching { Socket("127.0.0.1", port).close() }.isFailure) {
+            check(System.currentTimeMillis() < deadline) { "ledger-service did not listen on $port:\n${log.readText()}" }
+            Thread.sleep(20)
+        }
+    }
+
+    /** SIGKILL: the broker and the ledger vanish at once, as on a power cut. */
+    fun kill() {
+        process?.destroyForcibly()?.waitFor(WAIT_MS, TimeUnit.MILLISECONDS)
+        process = null
+    }
+
+    override fun close() {
+        kill()
+        dataDir.deleteRecursively()
+    }
+}
+
+/** A phone: a session, its storage directory, and every view the core has pushed. */
+class Device(ledger: Ledger, account: String, password: String = "demo", val storage: File = tempStorage()) : AutoCloseable {
+    private val views = LinkedBlockingQueue<ViewModel>()
+    @Volatile var latest: ViewModel? = null
+        private set
+
+    private val observer = object : ViewObserver {
+        override fun onView(view: ViewModel) {
+            latest = view
+            views.put(view)
+        }
+    }
+
+    val session = BankSession(
+        SessionConfig(
+            host = "127.0.0.1",
+            port = ledger.port.toUShort(),
+            tls = false,
+            account = account,
+            password = password,
+            deviceName = "JVM $account",
+            keepaliveSecs = 5u,
+            storageDir = storage.path,
+        ),
+        observer,
+    )
+
+    /** Waits for a view that satisfies [wanted], and returns it. */
+    fun until(what: String, timeoutMs: Long = WAIT_MS, wanted: (ViewModel) -> Boolean): ViewModel {
+        val deadline = System.currentTimeMillis() + timeoutMs
+        latest?.let { if (wanted(it)) return it }
+        while (true) {
+            val left = deadline - System.currentTimeMillis()
+            val view = views.poll(maxOf(left, 0), TimeUnit.MILLISECONDS)
+                ?: throw AssertionError("no view $what within $timeoutMs ms; last view: $latest")
+            if (wanted(view)) return view
+        }
+    }
+
+    /** Every view pushed from now for [ms] milliseconds. */
+    fun viewsDuring(ms: Long): List<ViewModel> {
+        views.clear()
+        Thread.sleep(ms)
+        return generateSequence { views.poll() }.toList()
+    }
+
+    override fun close() = session.close()
+
+    companion object {
+        fun tempStorage(): File = Files.createTempDirectory("device").toFile()
+    }
+}
+
+fun isCurrent(view: ViewModel) =
+    view.connection == uniffi.bank_core.ConnectionState.ONLINE && view.balanceKnown && !view.historyLoading
+
+/** Threads of this whole process, Rust's included. */
+fun osThreads(): Int = File("/proc/self/status").readLines().first { it.startsWith("Threads:") }.split(Regex("\\s+"))[1].toInt()

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Checks the syntax of the generated bindings with tree-sitter (there is no Swift
+# toolchain here), after proving on broken files that the checker does fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/ensure-packages.sh
+ensure_node
+
+[[ -f target/bindings/swift/BankCore.swift ]] || scripts/bindings.sh >/dev/null
+node --test tools/
+node tools/syntax-check.mjs target/bindings/swift target/bindings/kotlin
