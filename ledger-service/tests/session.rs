@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use bank_core::app::{ConnectionState, RowStatus, ViewModel};
 use bank_core::session::{Session, SessionConfig, ViewObserver};
-use harness::{Broker, Ledger, QUIET, WAIT, make_certificates};
+use harness::{Broker, Ledger, QUIET, WAIT};
 use tempfile::TempDir;
 use tokio::sync::mpsc;
 
@@ -190,18 +190,7 @@ async fn a_wrong_password_fails_once_without_retrying() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_connects_over_tls_with_the_brokers_ca() {
-    let certs = TempDir::new().unwrap();
-    let (ca, cert, key) = make_certificates(certs.path());
-    let tls_port = harness::free_port();
-    let args = vec![
-        "--mqtts-listen".to_string(),
-        format!("127.0.0.1:{tls_port}"),
-        "--tls-cert".into(),
-        cert.display().to_string(),
-        "--tls-key".into(),
-        key.display().to_string(),
-    ];
-    let _ledger = Ledger::start_with(Broker::Embedded, args).await;
+    let (_ledger, tls_port, ca, _certs) = Ledger::start_with_tls().await;
     let storage = TempDir::new().unwrap();
     let ca_certificate_pem = Some(std::fs::read_to_string(ca).unwrap());
     let tls = SessionConfig {

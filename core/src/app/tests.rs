@@ -148,13 +148,11 @@ fn a_version_gap_fetches_the_newest_history() {
 fn an_invalid_transfer_shows_errors_and_sends_nothing() {
     let mut model = online();
     model.update(balance(1, "100.00", None));
+    // Every rule and its wording is in form.rs's tests; here, that the model applies them.
     for (payee, amount, field, error) in [
         ("00002", "1.234", "amount", "Amount can have at most 2 digits after the decimal point"),
-        ("00002", "0", "amount", "Amount must be greater than 0"),
-        ("00002", "2000000", "amount", "Amount can be at most 1,000,000.00"),
         ("00002", "100.01", "amount", "That is more than your available balance of $100.00"),
         ("00001", "5", "payee", "You can't send money to your own account"),
-        ("2", "5", "payee", "An account number is 5 digits, like 00002"),
     ] {
         let (_, effects) = submit(&mut model, payee, amount);
         assert_eq!(effects, vec![], "{payee} {amount}");

@@ -46,6 +46,23 @@ impl Ledger {
         ledger
     }
 
+    /// An embedded-broker ledger that also listens for TLS, with a throwaway CA. Returns
+    /// the TLS port, the CA's PEM file, and the directory holding it.
+    pub async fn start_with_tls() -> (Ledger, u16, PathBuf, TempDir) {
+        let certs = TempDir::new().unwrap();
+        let (ca, cert, key) = make_certificates(certs.path());
+        let tls_port = free_port();
+        let args = vec![
+            "--mqtts-listen".to_string(),
+            format!("127.0.0.1:{tls_port}"),
+            "--tls-cert".into(),
+            cert.display().to_string(),
+            "--tls-key".into(),
+            key.display().to_string(),
+        ];
+        (Ledger::start_with(Broker::Embedded, args).await, tls_port, ca, certs)
+    }
+
     /// Starts the ledger process (again) on the same data directory, and waits until it is online.
     pub async fn spawn(&mut self) {
         let log = std::fs::OpenOptions::new()

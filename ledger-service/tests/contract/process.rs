@@ -7,7 +7,7 @@ use rumqttc::{TlsConfiguration, Transport};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::harness::{Broker, Client, Ledger, WAIT, free_port, make_certificates};
+use crate::harness::{Broker, Client, Ledger, WAIT};
 
 fn ledger_service(args: &[&str]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_ledger-service")).args(args).output().unwrap();
@@ -68,18 +68,7 @@ async fn embedded_sigterm_exits_cleanly_and_banner_names_the_logins() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tls_listener_serves_devices() {
-    let certs = tempfile::TempDir::new().unwrap();
-    let (ca, cert, key) = make_certificates(certs.path());
-    let tls_port = free_port();
-    let args = vec![
-        "--mqtts-listen".to_string(),
-        format!("127.0.0.1:{tls_port}"),
-        "--tls-cert".into(),
-        cert.display().to_string(),
-        "--tls-key".into(),
-        key.display().to_string(),
-    ];
-    let _ledger = Ledger::start_with(Broker::Embedded, args).await;
+    let (_ledger, tls_port, ca, _certs) = Ledger::start_with_tls().await;
     // rustls is built with two crypto providers here (rmqtt brings the second), so pick one.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let mut options = rumqttc::MqttOptions::new("tls-device", "localhost", tls_port);
