@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --locked -p bank-core -p uniffi-bindgen "$@"
+# The whole workspace, so the Kotlin tests find ledger-service and bank beside the library,
+# and cargo builds the dependencies once with one set of features.
+cargo build --locked --workspace "$@"
 profile=debug
 [[ " $* " == *" --release "* ]] && profile=release
 library="$PWD/target/$profile/libbank_core.so"

@@ -11,8 +11,7 @@ ensure_packages libjna-java junit4 mosquitto-clients
 command -v java >/dev/null || ensure_packages default-jre-headless
 ensure_node
 
-cargo build --locked -p ledger-service -p bank-cli
-scripts/bindings.sh >/dev/null
+scripts/bindings.sh >/dev/null   # builds the workspace, then generates the bindings
 
 kotlin=$root/tools/node_modules/kotlin-compiler
 kotlinc=$kotlin/bin/kotlinc

@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 source scripts/ensure-packages.sh
 ensure_node
 
-[[ -f target/bindings/swift/BankCore.swift ]] || scripts/bindings.sh >/dev/null
+scripts/bindings.sh >/dev/null
 node --test tools/
 node tools/syntax-check.mjs target/bindings/swift target/bindings/kotlin

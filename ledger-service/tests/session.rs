@@ -1,6 +1,8 @@
 //! bank-core's session, the client side of every app, against a real ledger-service
 //! process and its brokers: what a phone does, without the phone.
 
+#[path = "support/device.rs"]
+mod device;
 #[allow(dead_code)] // the session tests use only part of the contract harness
 #[path = "contract/harness.rs"]
 mod harness;
@@ -8,72 +10,12 @@ mod harness;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bank_core::app::{ConnectionState, RowStatus, ViewModel};
-use bank_core::session::{Session, SessionConfig, ViewObserver};
-use harness::{Broker, Ledger, QUIET, WAIT};
+use bank_core::app::{ConnectionState, RowStatus};
+use bank_core::session::{Session, SessionConfig};
+use device::{Device, Forward, config, is_current};
+use harness::{Broker, Ledger, QUIET};
 use tempfile::TempDir;
 use tokio::sync::mpsc;
-
-/// A device: a session, and every view it has produced.
-struct Device {
-    session: Session,
-    views: mpsc::UnboundedReceiver<ViewModel>,
-    latest: ViewModel,
-}
-
-struct Forward(mpsc::UnboundedSender<ViewModel>);
-
-impl ViewObserver for Forward {
-    fn on_view(&self, view: ViewModel) {
-        let _ = self.0.send(view);
-    }
-}
-
-fn config(port: u16, account: &str, storage: &TempDir) -> SessionConfig {
-    SessionConfig {
-        host: "127.0.0.1".into(),
-        port,
-        tls: false,
-        ca_certificate_pem: None,
-        account: account.into(),
-        password: "demo".into(),
-        device_name: format!("test device {account}"),
-        keepalive_secs: 5,
-        storage_dir: storage.path().display().to_string(),
-    }
-}
-
-impl Device {
-    fn open(config: SessionConfig) -> Device {
-        let (sender, views) = mpsc::unbounded_channel();
-        let session = Session::new(config, Arc::new(Forward(sender))).expect("session opens");
-        let latest = session.view();
-        Device { session, views, latest }
-    }
-
-    async fn online(config: SessionConfig) -> Device {
-        let mut device = Device::open(config);
-        device.session.connect();
-        device.until("online with balance and history", is_current).await;
-        device
-    }
-
-    /// Waits for a view that satisfies `wanted`, and returns it.
-    async fn until(&mut self, what: &str, wanted: impl Fn(&ViewModel) -> bool) -> ViewModel {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while !wanted(&self.latest) {
-            match tokio::time::timeout_at(deadline, self.views.recv()).await {
-                Ok(Some(view)) => self.latest = view,
-                _ => panic!("no view {what} within {WAIT:?}; last view: {:#?}", self.latest),
-            }
-        }
-        self.latest.clone()
-    }
-}
-
-fn is_current(view: &ViewModel) -> bool {
-    view.connection == ConnectionState::Online && view.balance_known && !view.history_loading
-}
 
 async fn two_devices_see_a_transfer_live(broker: Broker) {
     let ledger = Ledger::start(broker).await;
@@ -125,7 +67,7 @@ async fn an_offline_transfer_survives_an_app_restart_and_is_applied_once() {
 
     ledger.spawn().await;
     let mut phone = Device::open(config(ledger.port, "00004", &storage));
-    assert_eq!(phone.latest.history[0].status_text, "Pending", "the outbox was read back from disk");
+    assert_eq!(phone.latest.history[0].status, RowStatus::Pending, "the outbox was read back from disk");
     phone.session.connect();
     let view = phone
         .until("with the offline transfer applied", |view| {

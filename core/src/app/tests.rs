@@ -181,6 +181,7 @@ fn a_transfer_is_saved_before_it_is_sent_and_settles_on_its_result() {
     let mut model = online();
     model.update(balance(1, "100.00", None));
     let (id, effects) = submit(&mut model, "00002", "5");
+    assert_eq!(model.view().history[0].status_text, "Sending…");
     let Effect::SaveOutbox(saved) = &effects[0] else { panic!("{effects:?}") };
     assert_eq!(saved[0].id, id);
     assert_eq!(published_topics(&effects), ["bank/transfer/request/00001"]);
@@ -255,7 +256,7 @@ fn a_restarted_app_resends_what_its_outbox_file_held() {
         created_at: at("2026-11-24T20:00:00Z"),
     };
     let mut model = Model::new(model().identity.clone(), vec![transfer]);
-    assert_eq!(model.view().history[0].status_text, "Pending");
+    assert_eq!(model.view().history[0].status_text, "Waiting for a connection");
     model.update(Event::Connect);
     assert_eq!(published_topics(&model.update(Event::Connected))[1], "bank/transfer/request/00001");
 }

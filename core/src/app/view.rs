@@ -61,7 +61,7 @@ pub struct HistoryRow {
     /// `Nov 24, 23:15`, local time.
     pub time_text: String,
     pub status: RowStatus,
-    /// `Pending`, `Done`, or `Rejected: not enough money in the account`.
+    /// `Sending…`, `Waiting for a connection`, `Done`, or `Rejected: not enough money in the account`.
     pub status_text: String,
     /// The balance right after this entry, for applied entries.
     pub balance_after_text: Option<String>,
@@ -129,8 +129,9 @@ impl Model {
 
     fn history_rows(&self) -> Vec<HistoryRow> {
         let offset = self.identity.utc_offset;
+        let waiting = if self.connection == Connection::Online { "Sending…" } else { "Waiting for a connection" };
         let pending = self.outbox.transfers().iter().rev().map(|transfer| {
-            transfer_row(transfer, format::time(transfer.created_at, offset), RowStatus::Pending, "Pending".into())
+            transfer_row(transfer, format::time(transfer.created_at, offset), RowStatus::Pending, waiting.into())
         });
         let settled = self.history.rows().into_iter().map(|row| match row {
             Row::Done(entry) => HistoryRow {

@@ -145,11 +145,10 @@ impl Session {
         let at = chrono::Utc::now();
         let event = Event::SubmitTransfer { payee: payee.into(), amount: amount.into(), memo: memo.into(), id, at };
         let mut state = self.shared.lock();
-        self.shared
-            .run(&mut state, event)
-            .map_err(|error| storage_error(&self.shared.storage.outbox_path().display(), error))?;
+        let saved = self.shared.run(&mut state, event);
         let queued = state.model.is_pending(id);
         self.shared.publish_view(state);
+        saved.map_err(|error| storage_error(&self.shared.storage.outbox_path().display(), error))?;
         Ok(queued.then_some(id))
     }
 
