@@ -60,7 +60,8 @@ pub enum SessionError {
 }
 
 /// Told about every new view. Called on a thread of the core's, never while it holds a
-/// lock, so an implementation may call back into the session.
+/// lock, so an implementation may call back into the session. Nothing new is delivered
+/// once the session is dropped, though a view already being delivered may still arrive.
 #[uniffi::export(foreign)]
 pub trait ViewObserver: Send + Sync {
     fn on_view(&self, view: ViewModel);
