@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 source scripts/ensure-packages.sh
-ensure_packages libjna-java junit4 mosquitto-clients
+ensure_packages libjna-java junit4 mosquitto-clients build-essential pkg-config
 command -v java >/dev/null || ensure_packages default-jre-headless
 ensure_node
 
@@ -20,10 +20,11 @@ mkdir -p "$out"
 libs=/usr/share/java/jna.jar:$kotlin/lib/kotlinx-coroutines-core-jvm.jar
 bindings=$root/target/bindings/kotlin/uniffi/bank_core/bank_core.kt
 
-# kotlinc takes tens of seconds: rebuild each jar only when its sources change.
+# kotlinc takes tens of seconds: rebuild each jar only when its sources or the jars it
+# compiles against change.
 compile() { # jar, classpath, sources...
     local jar=$1 classpath=$2; shift 2
-    local stamp; stamp=$(cat "$@" | sha256sum | cut -d' ' -f1)
+    local stamp; stamp=$(cat "$@" $(tr ':' ' ' <<<"$classpath") | sha256sum | cut -d' ' -f1)
     if [[ -f $jar && "$(cat "$jar.sha256" 2>/dev/null)" == "$stamp" ]]; then return; fi
     echo "kotlinc -> ${jar#$root/}"
     "$kotlinc" -nowarn -classpath "$classpath" -d "$jar" "$@"

@@ -3,7 +3,17 @@
 
 mod device;
 
+/// `println!` that ends the program quietly when stdout is closed (`bank history | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    };
+}
+
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -21,7 +31,8 @@ Exit codes:
   3  login refused: wrong account or password
   4  could not reach the broker or the ledger in time
   5  the ledger rejected the transfer
-  6  the transfer was sent but not yet answered; it stays saved and is sent again next time";
+  6  the transfer is saved on this machine but not confirmed yet (broker or ledger not
+     reachable, or no answer in time); `bank transfer` sends it again on its next run";
 
 #[derive(Parser)]
 #[command(name = "bank", version, about = "A terminal device for MQTT Banking: watch a balance, send money, read history.", after_help = EXIT_HELP)]
@@ -120,7 +131,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    let deadline = Instant::now() + Duration::from_secs(cli.timeout);
+    let timeout = Duration::from_secs(cli.timeout);
+    let deadline = Instant::now() + timeout;
     // Only transfers need the outbox to outlive the process; watching and reading use a
     // throwaway device, so several can run at once without sharing a client id.
     let scratch = tempfile::tempdir().map_err(Failure::usage)?;
@@ -131,7 +143,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     let mut device = Device::open(config(&cli, storage)?)?;
     match cli.command {
         Command::Watch => watch(&mut device, deadline),
-        Command::Transfer { to, amount, memo } => transfer(&mut device, deadline, &to, &amount, &memo),
+        Command::Transfer { to, amount, memo } => transfer(&mut device, timeout, &to, &amount, &memo),
         Command::History { all } => history(&mut device, deadline, all),
     }
 }
@@ -171,44 +183,56 @@ fn default_storage_dir() -> PathBuf {
 fn watch(device: &mut Device, deadline: Instant) -> Result<(), Failure> {
     device.wait_until_current(deadline)?;
     let view = &device.latest;
-    println!("Account #{}  {}  balance {}", view.account, view.connection_text, view.balance_text);
+    say!("Account #{}  {}  balance {}", view.account, view.connection_text, view.balance_text);
     let mut shown: HashMap<String, RowStatus> = HashMap::new();
     for row in view.history.iter().rev() {
-        println!("{}", row_line(row));
+        say!("{}", row_line(row));
         shown.insert(row.id.clone(), row.status);
     }
     let (mut balance, mut connection) = (view.balance_text.clone(), view.connection_text.clone());
     while let Some(view) = device.next(None) {
         for row in view.history.iter().rev() {
             if shown.insert(row.id.clone(), row.status) != Some(row.status) {
-                println!("{}", row_line(row));
+                say!("{}", row_line(row));
             }
         }
         if view.balance_text != balance {
             balance.clone_from(&view.balance_text);
-            println!("balance {balance}");
+            say!("balance {balance}");
         }
         if view.connection_text != connection {
             connection.clone_from(&view.connection_text);
-            println!("{connection}");
+            say!("{connection}");
         }
     }
     Ok(())
 }
 
-fn transfer(device: &mut Device, deadline: Instant, to: &str, amount: &str, memo: &str) -> Result<(), Failure> {
-    device.wait_until_current(deadline)?;
+fn transfer(device: &mut Device, timeout: Duration, to: &str, amount: &str, memo: &str) -> Result<(), Failure> {
+    // Connected first, the form is also checked against the balance. An unreachable
+    // broker or ledger does not stop the transfer: it waits in the outbox, like a phone's.
+    if let Err(failure) = device.wait_until_current(Instant::now() + timeout)
+        && failure.code == 3
+    {
+        return Err(failure);
+    }
     let id = device.session.transfer(to, amount, memo).map_err(Failure::usage)?;
     let Some(id) = id.map(|id| id.to_string()) else {
-        let form = device.session.view().form;
-        let errors = [form.payee_error, form.amount_error, form.memo_error];
-        return Err(Failure::usage(errors.into_iter().flatten().collect::<Vec<_>>().join("; ")));
+        let view = device.session.view();
+        let errors: Vec<String> =
+            [view.form.payee_error, view.form.amount_error, view.form.memo_error].into_iter().flatten().collect();
+        let notice = view.notice.map(|notice| notice.text).unwrap_or_default();
+        return Err(Failure::usage(if errors.is_empty() { notice } else { errors.join("; ") }));
     };
-    let settled = device.wait_for(deadline, |view| row(view, &id).is_some_and(|row| row.status != RowStatus::Pending));
-    if settled.is_err() {
+    let settled = device
+        .wait_for(Instant::now() + timeout, |view| row(view, &id).is_some_and(|row| row.status != RowStatus::Pending));
+    if let Err(failure) = settled {
+        let why = if failure.code == 4 { failure.message } else { "no answer from the ledger in time.".into() };
         return Err(Failure {
             code: 6,
-            message: "no answer from the ledger yet. The transfer is saved on this machine and is sent again the next time `bank transfer` runs for this account; it will be applied once.".into(),
+            message: format!(
+                "{why}\nThe transfer is saved on this machine; the next `bank transfer` for this account sends it again, and the ledger applies it once."
+            ),
         });
     }
     let view = &device.latest;
@@ -216,26 +240,29 @@ fn transfer(device: &mut Device, deadline: Instant, to: &str, amount: &str, memo
     if row.status == RowStatus::Rejected {
         return Err(Failure { code: 5, message: format!("{} {}: {}", row.title, row.amount_text, row.status_text) });
     }
-    println!("{}  {}  done. Balance {}", row.title, row.amount_text, view.balance_text);
+    say!("{}  {}  done. Balance {}", row.title, row.amount_text, view.balance_text);
     Ok(())
 }
 
 fn history(device: &mut Device, deadline: Instant, all: bool) -> Result<(), Failure> {
     device.wait_until_current(deadline)?;
     while all && device.latest.can_load_more_history {
+        let shown = device.latest.history.len();
         device.session.load_more_history();
-        device.wait_for(deadline, |view| !view.history_loading)?;
+        device.wait_for(deadline, |view| {
+            !view.history_loading && (view.history.len() > shown || !view.can_load_more_history)
+        })?;
     }
     let view = &device.latest;
-    println!("Account #{}  balance {}", view.account, view.balance_text);
+    say!("Account #{}  balance {}", view.account, view.balance_text);
     if view.history.is_empty() {
-        println!("No transfers yet.");
+        say!("No transfers yet.");
     }
     for row in &view.history {
-        println!("{}", row_line(row));
+        say!("{}", row_line(row));
     }
     if view.can_load_more_history {
-        println!("… older entries: run `bank history --all`");
+        say!("… older entries: run `bank history --all`");
     }
     Ok(())
 }

@@ -32,7 +32,8 @@ impl BankSession {
         self.session.edit_transfer(&payee, &amount, &memo);
     }
 
-    /// The new transfer's id, or `None` when the form has errors, which the view shows.
+    /// The new transfer's id, or `None` when it was not queued: the form has errors or the
+    /// outbox is full, and the view says which.
     pub fn transfer(&self, payee: String, amount: String, memo: String) -> Result<Option<String>, SessionError> {
         Ok(self.session.transfer(&payee, &amount, &memo)?.map(|id| id.to_string()))
     }

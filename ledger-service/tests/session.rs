@@ -145,7 +145,9 @@ async fn a_session_connects_over_tls_with_the_brokers_ca() {
     assert_eq!(phone.latest.balance_text, "$726.14");
 
     // Without the CA, the public roots do not trust a private broker.
-    let mut stranger = Device::open(SessionConfig { ca_certificate_pem: None, ..tls });
+    let other_storage = TempDir::new().unwrap();
+    let storage_dir = other_storage.path().display().to_string();
+    let mut stranger = Device::open(SessionConfig { ca_certificate_pem: None, storage_dir, ..tls });
     stranger.session.connect();
     let view = stranger.until("refused by TLS", |view| view.connection == ConnectionState::Offline).await;
     assert!(view.connection_text.contains("TLS"), "{}", view.connection_text);
@@ -164,6 +166,10 @@ async fn bad_configs_are_refused_with_the_field_to_fix() {
         (SessionConfig { tls: true, ca_certificate_pem: Some("nope".into()), ..good.clone() }, "BEGIN CERTIFICATE"),
         (SessionConfig { storage_dir: "/proc/forbidden".into(), ..good.clone() }, "Cannot use /proc/forbidden"),
     ];
+    let (sender, _views) = mpsc::unbounded_channel();
+    let _open = Session::new(good.clone(), Arc::new(Forward(sender))).unwrap();
+    let cases =
+        cases.into_iter().chain([(good, "account 00001 already has a session open on this storage; close it first.")]);
     for (config, expected) in cases {
         let (sender, _views) = mpsc::unbounded_channel();
         let error = Session::new(config, Arc::new(Forward(sender))).err().expect("refused");

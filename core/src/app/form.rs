@@ -86,7 +86,10 @@ impl Form {
         if self.amount.is_empty() && !submitted {
             return Err(None);
         }
-        let text = self.amount.strip_prefix('$').unwrap_or(&self.amount).replace(',', "");
+        let text = self.amount.strip_prefix('$').unwrap_or(&self.amount);
+        let text = without_thousands_commas(text).ok_or_else(|| {
+            Some("Use a point for cents and commas only between thousands, like 1,250.50".to_string())
+        })?;
         let amount = Amount::parse_transfer(&text).map_err(|error| Some(format::sentence(error)))?;
         match available {
             Some(available) if amount > available => {
@@ -95,6 +98,19 @@ impl Form {
             _ => Ok(amount),
         }
     }
+}
+
+/// `1,250.50` → `1250.50`. Commas must separate groups of three digits, so `5,50` (a
+/// decimal comma) is refused rather than read as 550.
+fn without_thousands_commas(text: &str) -> Option<String> {
+    let whole = text.split('.').next().unwrap_or_default();
+    if !whole.contains(',') {
+        return Some(text.to_string());
+    }
+    let mut groups = whole.split(',');
+    let first = groups.next()?;
+    let well_grouped = (1..=3).contains(&first.len()) && groups.all(|group| group.len() == 3);
+    well_grouped.then(|| text.replace(',', ""))
 }
 
 #[cfg(test)]
@@ -120,6 +136,7 @@ mod tests {
         assert_eq!(valid.amount, Amount::from_cents(100_050));
         assert_eq!(valid.memo.as_deref(), Some("lunch"));
         assert_eq!(Form::new("#00002", "5", "").check(limits(), true).unwrap().memo, None);
+        assert_eq!(Form::new("00002", "1,000", "").check(limits(), true).unwrap().amount, Amount::from_cents(100_000));
     }
 
     #[test]
@@ -133,6 +150,9 @@ mod tests {
             ("00002", "1.234", "", "Amount can have at most 2 digits after the decimal point"),
             ("00002", "1000000.01", "", "Amount can be at most 1,000,000.00"),
             ("00002", "10000.01", "", "That is more than your available balance of $10,000.00"),
+            ("00002", "5,50", "", "Use a point for cents and commas only between thousands, like 1,250.50"),
+            ("00002", "1,2,3", "", "Use a point for cents and commas only between thousands, like 1,250.50"),
+            ("00002", "1000,000", "", "Use a point for cents and commas only between thousands, like 1,250.50"),
         ];
         for (payee, amount, memo, expected) in cases {
             let errors = errors(payee, amount, memo, false);

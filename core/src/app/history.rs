@@ -39,13 +39,6 @@ pub enum Row<'a> {
     Rejected(&'a Rejected),
 }
 
-/// Where a new page stands relative to what is loaded.
-pub enum PageOutcome {
-    Merged,
-    /// Not the page this device asked for (another device of the account asked).
-    Ignored,
-}
-
 impl History {
     pub fn request_newest(&mut self) -> Option<HistoryRequest> {
         if self.awaiting == Some(None) {
@@ -56,7 +49,7 @@ impl History {
     }
 
     pub fn request_older(&mut self) -> Option<HistoryRequest> {
-        if !self.loaded || self.awaiting.is_some() {
+        if !self.can_load_more() || self.awaiting.is_some() {
             return None;
         }
         let before_version = Some(self.older?);
@@ -73,8 +66,10 @@ impl History {
         self.awaiting.is_some()
     }
 
+    /// Older pages exist and there is room for them: past [`ENTRIES_MAX`] the oldest
+    /// would be dropped as soon as they arrived.
     pub fn can_load_more(&self) -> bool {
-        self.loaded && self.older.is_some()
+        self.loaded && self.older.is_some() && self.entries.len() < ENTRIES_MAX
     }
 
     /// Adds an entry seen live. The caller has checked it is the next version.
@@ -83,9 +78,11 @@ impl History {
         self.trim();
     }
 
-    pub fn on_page(&mut self, before: Option<u64>, page: Vec<HistoryEntry>, next: Option<u64>) -> PageOutcome {
+    /// Merges the page this device asked for. Returns `false` for any other page (another
+    /// device of the account asked for it), which changes nothing.
+    pub fn on_page(&mut self, before: Option<u64>, page: Vec<HistoryEntry>, next: Option<u64>) -> bool {
         if self.awaiting != Some(before) {
-            return PageOutcome::Ignored;
+            return false;
         }
         self.awaiting = None;
         self.loaded = true;
@@ -101,7 +98,7 @@ impl History {
         }
         self.entries.extend(page.into_iter().map(|entry| (entry.version, entry)));
         self.trim();
-        PageOutcome::Merged
+        true
     }
 
     /// Forgets the outstanding request, for example when its answer was refused.

@@ -13,7 +13,7 @@ use crate::protocol::{
 
 use super::form::{Form, Limits};
 use super::format;
-use super::history::{History, PageOutcome};
+use super::history::History;
 use super::outbox::{Outbox, PendingTransfer};
 use super::view::{Notice, NoticeTone};
 
@@ -168,6 +168,7 @@ impl Model {
             Event::ConnectionLost { reason, retry_in } => {
                 if self.is_linked() {
                     self.connection = Connection::Offline { reason, retry_in };
+                    self.devices.clear();
                 }
                 vec![]
             }
@@ -230,8 +231,7 @@ impl Model {
             topics::LEDGER_STATUS.to_string(),
         ];
         let mut effects = vec![Effect::Subscribe(filters), self.presence_effect(true)];
-        effects.extend(self.outbox.transfers().iter().map(|transfer| transfer_effect(account, transfer)));
-        effects.extend(self.history.awaiting().map(|request| self.history_effect(&request)));
+        effects.extend(self.resend_unanswered());
         effects
     }
 
@@ -281,10 +281,7 @@ impl Model {
         } else if topic == topics::history_result(account) {
             serde_json::from_slice(payload).ok().map(|result| self.on_history(result))
         } else if topic == topics::LEDGER_STATUS {
-            serde_json::from_slice(payload).ok().map(|status: Online| {
-                self.ledger_online = Some(status.online);
-                vec![]
-            })
+            serde_json::from_slice(payload).ok().map(|status: Online| self.on_ledger_status(status.online))
         } else if let Some(device) = topic.strip_prefix(&topics::presence(account, "")) {
             serde_json::from_slice(payload).ok().map(|presence| self.on_presence(device, presence))
         } else {
@@ -353,18 +350,42 @@ impl Model {
             HistoryResult::Page { account, before_version, entries, next_before_version }
                 if account == self.identity.account =>
             {
-                if let PageOutcome::Merged = self.history.on_page(before_version, entries, next_before_version) {
-                    return vec![];
+                // A page can be the first news of a transfer whose result was lost.
+                let settled: Vec<Effect> =
+                    entries.iter().filter_map(|row| self.settle(row.entry.id, row.entry.direction)).collect();
+                if !self.history.on_page(before_version, entries, next_before_version) {
+                    self.ignored_messages += 1;
                 }
+                settled.into_iter().last().into_iter().collect()
             }
             HistoryResult::Rejected { message, .. } => {
                 self.history.cancel_request();
                 self.notice =
                     Some(Notice { tone: NoticeTone::Error, text: format!("History could not be loaded: {message}") });
+                vec![]
             }
-            HistoryResult::Page { .. } => self.ignored_messages += 1,
+            HistoryResult::Page { .. } => {
+                self.ignored_messages += 1;
+                vec![]
+            }
         }
-        vec![]
+    }
+
+    /// A ledger that comes back may have missed what was sent while it was away (its broker
+    /// session may be gone), so everything unanswered goes out again.
+    fn on_ledger_status(&mut self, online: bool) -> Vec<Effect> {
+        let returned = self.ledger_online == Some(false) && online;
+        self.ledger_online = Some(online);
+        if !returned || self.connection != Connection::Online {
+            return vec![];
+        }
+        self.resend_unanswered()
+    }
+
+    fn resend_unanswered(&self) -> Vec<Effect> {
+        let account = self.identity.account;
+        let transfers = self.outbox.transfers().iter().map(|transfer| transfer_effect(account, transfer));
+        transfers.chain(self.history.awaiting().map(|request| self.history_effect(&request))).collect()
     }
 
     fn on_presence(&mut self, device: &str, presence: Presence) -> Vec<Effect> {

@@ -384,3 +384,74 @@ fn untrusted_messages_never_panic_and_change_nothing() {
     assert_eq!(model.view(), before);
     assert_eq!(model.ignored_messages(), ignored);
 }
+
+#[test]
+fn a_history_page_settles_a_transfer_whose_result_was_lost() {
+    let mut model = online();
+    model.update(balance(1, "100.00", None));
+    model.update(message(
+        "bank/history/result/00001",
+        json!({"account": ME, "before_version": null, "entries": [], "next_before_version": null}),
+    ));
+    let (id, _) = submit(&mut model, "00002", "5");
+    // The result and the live update were missed; the jump fetches the newest page.
+    model.update(balance(3, "94.00", Some(entry(Uuid::now_v7(), "out", "00003", "1.00"))));
+    let mut applied = entry(id, "out", "00002", "5.00");
+    applied["version"] = json!(2);
+    applied["balance"] = json!("95.00");
+    let effects = model.update(message(
+        "bank/history/result/00001",
+        json!({"account": ME, "before_version": null, "entries": [applied], "next_before_version": 2}),
+    ));
+    assert_eq!(effects, vec![Effect::SaveOutbox(vec![])]);
+    let view = model.view();
+    assert_eq!(view.history.iter().filter(|row| row.id == id.to_string()).count(), 1, "{:?}", view.history);
+    assert_eq!(view.pending_text, None);
+}
+
+#[test]
+fn a_returning_ledger_gets_everything_unanswered_again() {
+    let mut model = online();
+    model.update(message("bank/ledger/status", json!({"online": false})));
+    let (_, effects) = submit(&mut model, "00002", "5");
+    assert_eq!(published_topics(&effects), ["bank/transfer/request/00001"]);
+    assert_eq!(model.update(message("bank/ledger/status", json!({"online": false}))), vec![]);
+    let effects = model.update(message("bank/ledger/status", json!({"online": true})));
+    assert_eq!(published_topics(&effects), ["bank/transfer/request/00001"]);
+    assert_eq!(model.update(message("bank/ledger/status", json!({"online": true}))), vec![], "only on the way back");
+}
+
+#[test]
+fn history_stops_offering_older_pages_at_its_memory_limit() {
+    let mut model = online();
+    model.update(balance(3000, "50.00", None));
+    let page = |before: Option<u64>, top: u64| {
+        let entries: Vec<_> = (top - 49..=top)
+            .rev()
+            .map(|version| json!({"version": version, "balance": "50.00", "id": Uuid::now_v7(), "direction": "in", "counterparty": "00002", "amount": "1.00", "memo": null, "at": "2026-11-24T10:00:00Z"}))
+            .collect();
+        message(
+            "bank/history/result/00001",
+            json!({"account": ME, "before_version": before, "entries": entries, "next_before_version": top - 49}),
+        )
+    };
+    model.update(page(None, 3000));
+    let mut loads = 0;
+    while model.view().can_load_more_history {
+        let lowest = 3000 - 50 * (loads + 1) + 1;
+        assert_eq!(published_topics(&model.update(Event::LoadMoreHistory)).len(), 1);
+        model.update(page(Some(lowest), lowest - 1));
+        loads += 1;
+        assert!(loads < 100, "paging never ends");
+    }
+    assert_eq!(model.view().history.len(), 1000);
+    assert_eq!(model.update(Event::LoadMoreHistory), vec![]);
+}
+
+#[test]
+fn losing_the_connection_forgets_who_else_is_online() {
+    let mut model = online();
+    model.update(message("bank/presence/00001/aaaaaaaaaaaa", json!({"online": true, "name": "iPhone"})));
+    model.update(Event::ConnectionLost { reason: "gone".into(), retry_in: Duration::from_secs(1) });
+    assert_eq!(model.view().devices_online, Vec::<String>::new());
+}

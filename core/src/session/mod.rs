@@ -140,7 +140,8 @@ impl Session {
     }
 
     /// Checks the form and, if it is valid, saves the transfer to the outbox and sends it.
-    /// Returns its id, or `None` when the form has errors (the view says which).
+    /// Returns its id, or `None` when it was not queued: the form has errors or the outbox
+    /// is full (the view says which).
     pub fn transfer(&self, payee: &str, amount: &str, memo: &str) -> Result<Option<Uuid>, SessionError> {
         let id = Uuid::now_v7();
         let at = chrono::Utc::now();
@@ -166,6 +167,8 @@ impl Drop for Session {
     fn drop(&mut self) {
         self.closed.store(true, Ordering::Release);
         self.disconnect();
+        // The link can no longer change the model, so the next session may take over now.
+        self.shared.storage.release();
     }
 }
 
@@ -176,7 +179,7 @@ impl Shared {
 
     fn dispatch(self: &Arc<Self>, event: Event) {
         let mut state = self.lock();
-        // Only a submitted transfer can fail to save, and `transfer` reports that itself.
+        // A failed save is already in the model's notice; `transfer` also returns it.
         let _ = self.run(&mut state, event);
         self.publish_view(state);
     }
@@ -189,22 +192,27 @@ impl Shared {
         }
     }
 
-    /// Updates the model and carries out its effects in order. If the outbox cannot be
-    /// saved, nothing after it happens and the model hears about it.
+    /// Updates the model and carries out its effects in order. If a new transfer cannot be
+    /// saved, it is not sent either, and the model hears why. Other saves only remove
+    /// settled transfers; if one fails, the file still holds them, and a restart sends
+    /// them again for the ledger to answer from its records.
     fn run(self: &Arc<Self>, state: &mut State, event: Event) -> std::io::Result<()> {
         let submitted = match &event {
             Event::SubmitTransfer { id, .. } => Some(*id),
             _ => None,
         };
+        let mut outcome = Ok(());
         for effect in state.model.update(event) {
-            if let Err(error) = self.execute(state, effect) {
-                if let Some(id) = submitted {
+            match (self.execute(state, effect), submitted) {
+                (Ok(()), _) => {}
+                (Err(error), Some(id)) => {
                     state.model.update(Event::OutboxNotSaved { id, error: error.to_string() });
+                    return Err(error);
                 }
-                return Err(error);
+                (Err(error), None) => outcome = Err(error),
             }
         }
-        Ok(())
+        outcome
     }
 
     fn execute(self: &Arc<Self>, state: &mut State, effect: Effect) -> std::io::Result<()> {
@@ -251,14 +259,16 @@ impl Shared {
         state.link = Some(Link { client, stop, generation });
     }
 
+    /// Sent before the lock is released, so views reach the channel in the order the
+    /// model produced them. The channel only clones; the observer runs elsewhere.
     fn publish_view(&self, state: MutexGuard<'_, State>) {
         let view = state.model.view();
-        drop(state);
         self.views.send_if_modified(|current| {
             let changed = *current != view;
             *current = view;
             changed
         });
+        drop(state);
     }
 }
 
@@ -304,11 +314,11 @@ impl Settings {
 }
 
 fn storage_error(place: &impl std::fmt::Display, error: std::io::Error) -> SessionError {
-    SessionError::Storage {
-        message: format!(
-            "Cannot use {place} ({error}). Check that the app may write there and that the disk is not full."
-        ),
-    }
+    let message = match error.kind() {
+        std::io::ErrorKind::ResourceBusy => format!("{error}."),
+        _ => format!("Cannot use {place} ({error}). Check that the app may write there and that the disk is not full."),
+    };
+    SessionError::Storage { message }
 }
 
 /// Calls the observer with each new view, from its own thread, until the session is gone.

@@ -4,6 +4,7 @@
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use crate::app::PendingTransfer;
 use crate::protocol::AccountId;
@@ -14,13 +15,29 @@ const DEVICE_ID_HEX_CHARS: usize = 12;
 #[derive(Debug)]
 pub struct Storage {
     outbox_path: PathBuf,
+    /// Held while the session lives: two sessions of one account on one directory would
+    /// share a client id, take the broker session from each other, and overwrite each
+    /// other's outbox.
+    lock: Mutex<Option<fs::File>>,
 }
 
 impl Storage {
     pub fn open(root: &Path, account: AccountId) -> io::Result<Storage> {
         let dir = root.join("accounts").join(account.as_str());
         fs::create_dir_all(&dir)?;
-        Ok(Storage { outbox_path: dir.join("outbox.json") })
+        let lock = fs::File::create(dir.join("session.lock"))?;
+        lock.try_lock().map_err(|error| match error {
+            fs::TryLockError::WouldBlock => io::Error::new(
+                io::ErrorKind::ResourceBusy,
+                format!("account {account} already has a session open on this storage; close it first"),
+            ),
+            fs::TryLockError::Error(error) => error,
+        })?;
+        Ok(Storage { outbox_path: dir.join("outbox.json"), lock: Mutex::new(Some(lock)) })
+    }
+
+    pub fn release(&self) {
+        self.lock.lock().unwrap_or_else(PoisonError::into_inner).take();
     }
 
     pub fn outbox_path(&self) -> &Path {
@@ -109,9 +126,22 @@ mod tests {
             created_at: chrono::Utc::now(),
         };
         storage.save_outbox(std::slice::from_ref(&transfer)).unwrap();
+        drop(storage);
         assert_eq!(Storage::open(dir.path(), one).unwrap().load_outbox().unwrap(), vec![transfer]);
         let two = Storage::open(dir.path(), AccountId::parse("00002").unwrap()).unwrap();
         assert_eq!(two.load_outbox().unwrap(), vec![]);
+    }
+
+    #[test]
+    fn one_session_per_account_and_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = AccountId::parse("00001").unwrap();
+        let first = Storage::open(dir.path(), one).unwrap();
+        let error = Storage::open(dir.path(), one).unwrap_err();
+        assert!(error.to_string().contains("already has a session open"), "{error}");
+        assert!(Storage::open(dir.path(), AccountId::parse("00002").unwrap()).is_ok(), "other accounts are free");
+        first.release();
+        assert!(Storage::open(dir.path(), one).is_ok());
     }
 
     #[test]

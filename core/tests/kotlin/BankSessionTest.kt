@@ -122,6 +122,20 @@ class BankSessionTest {
     }
 
     @Test
+    fun aTransferMadeWhileTheLedgerIsDownIsSentWhenTheSameSessionReconnects() = Ledger().use { ledger ->
+        Device(ledger, "00002").use { phone ->
+            phone.session.connect()
+            phone.until("current", wanted = ::isCurrent)
+            ledger.kill()
+            phone.until("offline") { it.connection == ConnectionState.OFFLINE }
+            val id = phone.session.transfer("00001", "6.14", "")!!
+            ledger.start()
+            val view = phone.until("reconnected with the transfer applied") { v -> v.history.any { it.id == id && it.status == RowStatus.DONE } }
+            assertEquals("$720.00", view.balanceText)
+        }
+    }
+
+    @Test
     fun closedSessionsLeaveNoThreadsAndRefuseCalls() = Ledger().use { ledger ->
         Device(ledger, "00004").use { it.session.connect(); it.until("current", wanted = ::isCurrent) } // warms up the shared runtime
         Thread.sleep(500)
