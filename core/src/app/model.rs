@@ -136,10 +136,6 @@ impl Model {
         }
     }
 
-    pub fn connection(&self) -> &Connection {
-        &self.connection
-    }
-
     /// Whether the transfer is still in the outbox, waiting for the ledger.
     pub fn is_pending(&self, id: Uuid) -> bool {
         self.outbox.transfers().iter().any(|transfer| transfer.id == id)
