@@ -54,12 +54,13 @@ struct Cli {
     /// The account's password (demo accounts use `demo`).
     #[arg(long, env = "BANK_PASSWORD", hide_env_values = true)]
     password: Option<String>,
-    /// Where transfers wait until the ledger confirms them.
+    /// Where this terminal keeps its device ids and the transfers waiting for the ledger
+    /// [default: $XDG_DATA_HOME/mqtt-banking or ~/.local/share/mqtt-banking].
     #[arg(long, env = "BANK_STORAGE_DIR", value_name = "DIR")]
     storage_dir: Option<PathBuf>,
-    /// How this terminal appears in other devices' lists.
-    #[arg(long, default_value = "bank CLI")]
-    device_name: String,
+    /// How this terminal appears in other devices' lists [default: `bank watch`, …].
+    #[arg(long)]
+    device_name: Option<String>,
     /// How long to wait for the broker, the ledger or a result.
     #[arg(long, value_name = "SECONDS", default_value_t = 15)]
     timeout: u64,
@@ -133,14 +134,23 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Failure> {
     let timeout = Duration::from_secs(cli.timeout);
     let deadline = Instant::now() + timeout;
-    // Only transfers need the outbox to outlive the process; watching and reading use a
-    // throwaway device, so several can run at once without sharing a client id.
-    let scratch = tempfile::tempdir().map_err(Failure::usage)?;
-    let storage = match cli.command {
-        Command::Transfer { .. } => cli.storage_dir.clone().unwrap_or_else(default_storage_dir),
-        _ => scratch.path().to_path_buf(),
+    // Each command is a device of its own with a stable id, so `bank watch` can run while
+    // `bank transfer` sends from the same account, and repeated runs reuse one broker
+    // session and one presence topic instead of leaving new ones behind.
+    let kind = match cli.command {
+        Command::Watch => "watch",
+        Command::Transfer { .. } => "transfer",
+        Command::History { .. } => "history",
     };
-    let mut device = Device::open(config(&cli, storage)?)?;
+    let storage = cli.storage_dir.clone().unwrap_or_else(default_storage_dir).join(kind);
+    let device_name = cli.device_name.clone().unwrap_or_else(|| format!("bank {kind}"));
+    let mut device = Device::open(config(&cli, storage, device_name)?).map_err(|mut failure| {
+        if failure.message.contains("already has a session open") {
+            failure.message +=
+                &format!(" Another `bank {kind}` for this account is running; stop it, or pass another --storage-dir.");
+        }
+        failure
+    })?;
     match cli.command {
         Command::Watch => watch(&mut device, deadline),
         Command::Transfer { to, amount, memo } => transfer(&mut device, timeout, &to, &amount, &memo),
@@ -148,7 +158,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn config(cli: &Cli, storage: PathBuf) -> Result<SessionConfig, Failure> {
+fn config(cli: &Cli, storage: PathBuf, device_name: String) -> Result<SessionConfig, Failure> {
     let password = cli.password.clone().ok_or_else(|| {
         Failure::usage("no password: pass --password or set BANK_PASSWORD (demo accounts use `demo`)")
     })?;
@@ -166,7 +176,7 @@ fn config(cli: &Cli, storage: PathBuf) -> Result<SessionConfig, Failure> {
         ca_certificate_pem,
         account: cli.account.clone(),
         password,
-        device_name: cli.device_name.clone(),
+        device_name,
         keepalive_secs: 20,
         storage_dir: storage.to_string_lossy().into_owned(),
     })

@@ -196,7 +196,9 @@ class BankWatch(ledger: Ledger, account: String) : AutoCloseable {
     class Line(val text: String, val atNanos: Long)
 
     private val lines = LinkedBlockingQueue<Line>()
-    private val process = ProcessBuilder(File(targetDir, "bank").path, "--port", "${ledger.port}", "--account", account, "watch")
+    private val storage = Device.tempStorage()
+    private val process = ProcessBuilder(File(targetDir, "bank").path, "--port", "${ledger.port}", "--account", account,
+        "--storage-dir", storage.path, "watch")
         .also { it.environment()["BANK_PASSWORD"] = "demo" }
         .redirectErrorStream(true)
         .start()
@@ -219,6 +221,7 @@ class BankWatch(ledger: Ledger, account: String) : AutoCloseable {
     override fun close() {
         process.destroy()
         process.waitFor(5, TimeUnit.SECONDS)
+        storage.deleteRecursively()
     }
 }
 
