@@ -2,7 +2,6 @@
 //! commands wait on it for what they need, within a deadline.
 
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Instant;
 
@@ -17,18 +16,18 @@ pub struct Device {
     pub latest: ViewModel,
 }
 
-struct Forward(Mutex<Sender<ViewModel>>);
+struct Forward(Sender<ViewModel>);
 
 impl ViewObserver for Forward {
     fn on_view(&self, view: ViewModel) {
-        let _ = self.0.lock().expect("the sender is never poisoned").send(view);
+        let _ = self.0.send(view);
     }
 }
 
 impl Device {
     pub fn open(config: SessionConfig) -> Result<Device, Failure> {
         let (sender, views) = channel();
-        let session = Session::new(config, Arc::new(Forward(Mutex::new(sender)))).map_err(Failure::usage)?;
+        let session = Session::new(config, Arc::new(Forward(sender))).map_err(Failure::usage)?;
         let latest = session.view();
         Ok(Device { session, views, latest })
     }

@@ -5,7 +5,7 @@
 //!
 //! Prints numbers; asserts nothing about speed.
 
-#[allow(dead_code)]
+#[allow(dead_code)] // the bench uses only part of the device helper
 #[path = "../tests/support/device.rs"]
 mod device;
 #[allow(dead_code)] // the bench uses only part of the test harness
