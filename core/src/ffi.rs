@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::app::ViewModel;
-use crate::session::{Session, SessionConfig, SessionError, ViewObserver};
+use crate::session::{self, Session, SessionConfig, SessionError, ViewObserver};
 
 #[derive(uniffi::Object)]
 pub struct BankSession {
@@ -45,4 +45,17 @@ impl BankSession {
     pub fn view(&self) -> ViewModel {
         self.session.view()
     }
+}
+
+/// Reads the login screen's fields into a config for [`BankSession::new`], so no shell
+/// parses broker addresses itself. The error's message is for the login screen.
+#[uniffi::export]
+pub fn login_config(
+    broker: String,
+    account: String,
+    password: String,
+    device_name: String,
+    storage_dir: String,
+) -> Result<SessionConfig, SessionError> {
+    session::login_config(&broker, &account, &password, &device_name, &storage_dir)
 }

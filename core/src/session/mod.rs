@@ -8,6 +8,7 @@
 //! thread of their own, after every lock is released.
 
 mod link;
+mod login;
 mod storage;
 
 use std::panic::AssertUnwindSafe;
@@ -24,6 +25,7 @@ use uuid::Uuid;
 use crate::app::{Effect, Event, Identity, Model, ViewModel};
 use crate::protocol::AccountId;
 
+pub use login::{broker_address, login_config};
 use storage::Storage;
 
 const DEVICE_NAME_CHARS_MAX: usize = 64;
