@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use uuid::Uuid;
 
 use crate::protocol::{
@@ -21,7 +21,10 @@ use super::view::{Notice, NoticeTone};
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     Connect,
-    Disconnect,
+    /// `at` is the time of the goodbye the other devices see.
+    Disconnect {
+        at: DateTime<Utc>,
+    },
     EditTransfer {
         payee: String,
         amount: String,
@@ -37,7 +40,9 @@ pub enum Event {
         at: DateTime<Utc>,
     },
     LoadMoreHistory,
-    Connected,
+    Connected {
+        at: DateTime<Utc>,
+    },
     ConnectionLost {
         reason: String,
         retry_in: Duration,
@@ -148,7 +153,7 @@ impl Model {
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Connect => self.connect(),
-            Event::Disconnect => self.disconnect(),
+            Event::Disconnect { at } => self.disconnect(at),
             Event::EditTransfer { payee, amount, memo } => {
                 self.form = Form::new(&payee, &amount, &memo);
                 self.form.check(self.limits(), false);
@@ -160,7 +165,7 @@ impl Model {
             Event::LoadMoreHistory => {
                 self.history.request_older().map(|request| self.history_effect(&request)).into_iter().collect()
             }
-            Event::Connected => self.connected(),
+            Event::Connected { at } => self.connected(at),
             Event::ConnectionLost { reason, retry_in } => {
                 if self.is_linked() {
                     self.connection = Connection::Offline { reason, retry_in };
@@ -200,20 +205,20 @@ impl Model {
         vec![Effect::StartConnection]
     }
 
-    fn disconnect(&mut self) -> Vec<Effect> {
+    fn disconnect(&mut self, at: DateTime<Utc>) -> Vec<Effect> {
         if !self.is_linked() {
             return vec![];
         }
         let was_online = self.connection == Connection::Online;
         self.connection = Connection::Idle;
         self.devices.clear();
-        let goodbye = was_online.then(|| self.presence_effect(false));
+        let goodbye = was_online.then(|| self.presence_effect(false, at));
         goodbye.into_iter().chain([Effect::StopConnection]).collect()
     }
 
     /// Everything a fresh connection needs, whether or not the broker kept the session:
     /// rumqttc drops queued publishes when it did not, so the outbox goes out again.
-    fn connected(&mut self) -> Vec<Effect> {
+    fn connected(&mut self, at: DateTime<Utc>) -> Vec<Effect> {
         if !self.is_linked() {
             return vec![];
         }
@@ -226,7 +231,7 @@ impl Model {
             topics::presence_all(account),
             topics::LEDGER_STATUS.to_string(),
         ];
-        let mut effects = vec![Effect::Subscribe(filters), self.presence_effect(true)];
+        let mut effects = vec![Effect::Subscribe(filters), self.presence_effect(true, at)];
         effects.extend(self.resend_unanswered());
         effects
     }
@@ -394,8 +399,9 @@ impl Model {
         vec![]
     }
 
-    fn presence_effect(&self, online: bool) -> Effect {
-        let presence = Presence { online, name: Some(self.identity.device_name.clone()) };
+    fn presence_effect(&self, online: bool, at: DateTime<Utc>) -> Effect {
+        let at = Some(at.to_rfc3339_opts(SecondsFormat::Millis, true));
+        let presence = Presence { online, name: Some(self.identity.device_name.clone()), at };
         Effect::Publish {
             topic: topics::presence(self.identity.account, &self.identity.device_id),
             payload: presence.json(),

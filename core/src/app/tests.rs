@@ -10,6 +10,7 @@ use super::*;
 use crate::protocol::AccountId;
 
 const ME: &str = "00001";
+const NOW: &str = "2026-11-24T23:15:00.000Z";
 
 fn model() -> Model {
     let identity = Identity {
@@ -24,7 +25,7 @@ fn model() -> Model {
 fn online() -> Model {
     let mut model = model();
     model.update(Event::Connect);
-    model.update(Event::Connected);
+    model.update(Event::Connected { at: at(NOW) });
     model
 }
 
@@ -73,7 +74,7 @@ fn connecting_subscribes_announces_the_device_and_nothing_else() {
     assert_eq!(model.update(Event::Connect), vec![Effect::StartConnection]);
     assert_eq!(model.update(Event::Connect), vec![], "a second connect is ignored");
     assert_eq!(model.view().connection_text, "Connecting…");
-    let effects = model.update(Event::Connected);
+    let effects = model.update(Event::Connected { at: at(NOW) });
     let Effect::Subscribe(filters) = &effects[0] else { panic!("{effects:?}") };
     assert_eq!(
         filters,
@@ -89,7 +90,7 @@ fn connecting_subscribes_announces_the_device_and_nothing_else() {
         effects[1],
         Effect::Publish {
             topic: "bank/presence/00001/a1b2c3d4e5f6".into(),
-            payload: br#"{"online":true,"name":"Pixel"}"#.to_vec(),
+            payload: br#"{"online":true,"name":"Pixel","at":"2026-11-24T23:15:00.000Z"}"#.to_vec(),
             retain: true
         }
     );
@@ -237,7 +238,7 @@ fn offline_transfers_wait_in_the_outbox_and_go_out_on_every_connect() {
     assert_eq!(model.view().notice.unwrap().text, "$5.00 to #00002 will be sent when you are back online.");
     model.update(Event::Connect);
     for _ in 0..2 {
-        let effects = model.update(Event::Connected);
+        let effects = model.update(Event::Connected { at: at(NOW) });
         assert_eq!(published_topics(&effects), ["bank/presence/00001/a1b2c3d4e5f6", "bank/transfer/request/00001"]);
         let Effect::Publish { payload, .. } = &effects[2] else { unreachable!() };
         let sent: serde_json::Value = serde_json::from_slice(payload).unwrap();
@@ -258,7 +259,7 @@ fn a_restarted_app_resends_what_its_outbox_file_held() {
     let mut model = Model::new(model().identity.clone(), vec![transfer]);
     assert_eq!(model.view().history[0].status_text, "Waiting for a connection");
     model.update(Event::Connect);
-    assert_eq!(published_topics(&model.update(Event::Connected))[1], "bank/transfer/request/00001");
+    assert_eq!(published_topics(&model.update(Event::Connected { at: at(NOW) }))[1], "bank/transfer/request/00001");
 }
 
 #[test]
@@ -326,7 +327,7 @@ fn offline_shows_the_reason_and_the_retry() {
         retry_in: Duration::from_millis(3200),
     });
     assert_eq!(model.view().connection_text, "Offline: nothing is listening at 10.0.0.2:1883. Retrying in 4 s");
-    model.update(Event::Connected);
+    model.update(Event::Connected { at: at(NOW) });
     model.update(message("bank/ledger/status", json!({"online": false})));
     assert!(model.view().ledger_text.unwrap().contains("ledger is offline"));
 }
@@ -334,10 +335,12 @@ fn offline_shows_the_reason_and_the_retry() {
 #[test]
 fn disconnecting_says_goodbye_only_when_online() {
     let mut model = online();
-    let effects = model.update(Event::Disconnect);
+    let effects = model.update(Event::Disconnect { at: at("2026-11-24T23:40:00.000Z") });
     assert_eq!(published_topics(&effects), ["bank/presence/00001/a1b2c3d4e5f6"]);
+    let Effect::Publish { payload, .. } = &effects[0] else { panic!("{effects:?}") };
+    assert_eq!(payload, br#"{"online":false,"name":"Pixel","at":"2026-11-24T23:40:00.000Z"}"#);
     assert_eq!(effects.last(), Some(&Effect::StopConnection));
-    assert_eq!(model.update(Event::Disconnect), vec![]);
+    assert_eq!(model.update(Event::Disconnect { at: at(NOW) }), vec![]);
 }
 
 #[test]

@@ -101,6 +101,32 @@ pub enum HistoryResult {
     },
 }
 
+/// One applied transfer, both sides in one line, for the operator's feed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedTransfer {
+    pub id: Uuid,
+    pub from: AccountId,
+    pub to: AccountId,
+    pub amount: Amount,
+    pub memo: Option<String>,
+    /// When the ledger applied it: RFC 3339, UTC.
+    pub at: String,
+}
+
+/// Published retained to `bank/ledger/transfers` after every batch that applied
+/// transfers, and on every ledger connect: the newest applied transfers first, at most
+/// [`TransferFeed::LEN_MAX`]. Retained, so an operator who opens the explorer sees the
+/// recent past at once. Only the operator may read it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferFeed {
+    pub transfers: Vec<AppliedTransfer>,
+}
+
+impl TransferFeed {
+    /// 50 transfers with maximal memos stay under 32 KiB.
+    pub const LEN_MAX: usize = 50;
+}
+
 /// Payload of `bank/presence/{account}/{device}`, retained; the last will says offline.
 /// `{device}` is a stable random id, so two phones with the same name stay apart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +135,10 @@ pub struct Presence {
     /// What the device calls itself ("Pixel 8"), for people to read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// When this state began as the device knows it (RFC 3339): when it connected, or
+    /// when it said goodbye. A last will carries the time its connection began.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
 }
 
 impl Presence {

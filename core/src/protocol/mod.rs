@@ -16,7 +16,8 @@ pub use topics::filter_within;
 pub use account::AccountId;
 pub use amount::{Amount, AmountError};
 pub use messages::{
-    BalanceUpdate, Direction, Entry, HistoryEntry, HistoryRequest, HistoryResult, Online, Presence, TransferResult,
+    AppliedTransfer, BalanceUpdate, Direction, Entry, HistoryEntry, HistoryRequest, HistoryResult, Online, Presence,
+    TransferFeed, TransferResult,
 };
 pub use reason::Reason;
 pub use request::{

@@ -6,6 +6,10 @@ use super::AccountId;
 pub const TRANSFER_REQUEST_ALL: &str = "bank/transfer/request/+";
 pub const HISTORY_REQUEST_ALL: &str = "bank/history/request/+";
 pub const LEDGER_STATUS: &str = "bank/ledger/status";
+pub const TRANSFER_FEED: &str = "bank/ledger/transfers";
+/// What the operator's explorer subscribes to.
+pub const BALANCE_UPDATE_ALL: &str = "bank/balanceUpdate/+";
+pub const PRESENCE_ALL: &str = "bank/presence/+/+";
 
 pub fn transfer_request(account: AccountId) -> String {
     format!("bank/transfer/request/{account}")

@@ -28,7 +28,9 @@ pub fn open(settings: &Settings) -> (AsyncClient, EventLoop) {
     let account = settings.account;
     let client_id = format!("bank-{account}-{}", settings.device_id);
     let mut options = MqttOptions::new(client_id, &settings.host, settings.port);
-    let goodbye = Presence { online: false, name: Some(settings.device_name.clone()) };
+    // A will is fixed at CONNECT, so it can only say when this connection began.
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let goodbye = Presence { online: false, name: Some(settings.device_name.clone()), at: Some(at) };
     options
         .set_credentials(account.as_str(), &settings.password)
         .set_clean_session(false)
@@ -95,7 +97,7 @@ pub async fn run(mut eventloop: EventLoop, mut stop: oneshot::Receiver<()>, repo
         match polled {
             Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
                 retry_delay = RETRY_DELAY_MIN;
-                report(Event::Connected);
+                report(Event::Connected { at: chrono::Utc::now() });
             }
             Ok(MqttEvent::Incoming(Packet::Publish(publish))) => {
                 report(Event::Message { topic: publish.topic, payload: publish.payload.to_vec() });

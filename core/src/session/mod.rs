@@ -133,7 +133,7 @@ impl Session {
     }
 
     pub fn disconnect(&self) {
-        self.shared.dispatch(Event::Disconnect);
+        self.shared.dispatch(Event::Disconnect { at: chrono::Utc::now() });
     }
 
     /// Re-checks the form as the user types, so errors and the send button stay current.

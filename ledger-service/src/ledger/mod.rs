@@ -7,4 +7,4 @@ pub mod sqlite;
 pub mod store;
 
 pub use sqlite::SqliteStore;
-pub use store::StoreError;
+pub use store::{Batch, StoreError};

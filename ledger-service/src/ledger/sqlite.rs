@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use bank_core::protocol::{AccountId, Amount, Direction, Entry, HistoryEntry, TransferResult};
+use bank_core::protocol::{AccountId, AppliedTransfer, Amount, Direction, Entry, HistoryEntry, TransferResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
@@ -146,6 +146,17 @@ impl SqliteStore {
         Ok((entries, next))
     }
 
+    /// The newest `limit` applied transfers, newest first. Transfers applied in the same
+    /// batch share a time; among them the order is by id.
+    pub fn recent_transfers(&self, limit: usize) -> Result<Vec<AppliedTransfer>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT transfer_id, account, counterparty, amount_cents, memo, at FROM journal
+             WHERE direction = 'out' ORDER BY at DESC, transfer_id DESC LIMIT ?1",
+        )?;
+        let rows = statement.query_map(params![limit as i64], applied_transfer)?;
+        rows.map(|row| row?).collect()
+    }
+
     fn add_missing_accounts(&mut self, accounts: &[(AccountId, Amount)]) -> Result<(), StoreError> {
         let transaction = self.connection.transaction()?;
         {
@@ -248,6 +259,17 @@ fn account_state(row: &Row<'_>) -> rusqlite::Result<Result<AccountState, StoreEr
     let id: String = row.get(0)?;
     let (balance, version): (i64, u64) = (row.get(1)?, row.get(2)?);
     Ok(account_id(&id).map(|id| AccountState { id, balance: Amount::from_cents(balance), version }))
+}
+
+fn applied_transfer(row: &Row<'_>) -> rusqlite::Result<Result<AppliedTransfer, StoreError>> {
+    let (id, from, to): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+    let (amount, memo, at): (i64, Option<String>, String) = (row.get(3)?, row.get(4)?, row.get(5)?);
+    let build = || -> Result<AppliedTransfer, StoreError> {
+        let id = Uuid::parse_str(&id)
+            .map_err(|_| StoreError::Corrupt(format!("journal line for transfer {id} is unreadable")))?;
+        Ok(AppliedTransfer { id, from: account_id(&from)?, to: account_id(&to)?, amount: Amount::from_cents(amount), memo, at })
+    };
+    Ok(build())
 }
 
 fn history_entry(row: &Row<'_>) -> rusqlite::Result<Result<HistoryEntry, StoreError>> {

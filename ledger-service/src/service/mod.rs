@@ -2,6 +2,7 @@
 //! MQTT connection, and the group-commit worker, wired together and shut down in order.
 
 mod connection;
+mod feed;
 mod worker;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -60,12 +61,14 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
     let (request_tx, request_rx) = mpsc::channel(connection::REQUESTS_QUEUED_MAX);
     let (connections_tx, connections_rx) = watch::channel(0);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let feed = feed::Feed::load(&store)?;
     let worker = worker::Worker {
         client: client.clone(),
         store: Some(store),
         requests: request_rx,
         connections: connections_rx,
         batch_max: usize::from(args.batch_max),
+        feed,
     };
     let mut pump = tokio::spawn(connection::pump(eventloop, request_tx, connections_tx));
     let mut worker = tokio::spawn(worker.run(shutdown_rx));

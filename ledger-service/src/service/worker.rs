@@ -11,6 +11,7 @@ use rumqttc::{AsyncClient, Publish, QoS};
 use tokio::sync::{mpsc, watch};
 
 use super::ServiceError;
+use super::feed::Feed;
 use crate::ledger::engine::{self, Applied, Submission};
 use crate::ledger::{SqliteStore, StoreError};
 
@@ -22,6 +23,7 @@ pub struct Worker {
     /// Bumped by the connection on every CONNACK.
     pub connections: watch::Receiver<u64>,
     pub batch_max: usize,
+    pub feed: Feed,
 }
 
 /// Everything a batch produced, ready to publish.
@@ -69,6 +71,7 @@ impl Worker {
                 BalanceUpdate { account: account.id, balance: account.balance, version: account.version, entry: None };
             publish_update(&self.client, &snapshot).await?;
         }
+        publish_feed(&self.client, &self.feed).await?;
         tracing::info!(accounts = accounts.len(), "ledger online; balances republished");
         Ok(())
     }
@@ -78,7 +81,8 @@ impl Worker {
         let (submissions, history_requests) = sort_requests(publishes);
         let committed = self.commit(submissions, history_requests).await?;
         let commit_us = started.elapsed().as_micros();
-        publish(&self.client, &committed).await?;
+        let feed = self.feed.record(&committed.applied.batch).then_some(&self.feed);
+        publish(&self.client, &committed, feed).await?;
         for publish in publishes {
             self.client.ack(publish).await?;
         }
@@ -107,9 +111,12 @@ impl Worker {
 
 /// Balances first, then results: the broker handles one connection's messages in order, so
 /// by the time a payer sees its result, every retained balance it changed is already current.
-async fn publish(client: &AsyncClient, committed: &Committed) -> Result<(), ServiceError> {
+async fn publish(client: &AsyncClient, committed: &Committed, feed: Option<&Feed>) -> Result<(), ServiceError> {
     for update in &committed.applied.updates {
         publish_update(client, update).await?;
+    }
+    if let Some(feed) = feed {
+        publish_feed(client, feed).await?;
     }
     for (payer, result) in &committed.applied.results {
         let payload = serde_json::to_vec(result).expect("results always serialise");
@@ -125,6 +132,11 @@ async fn publish(client: &AsyncClient, committed: &Committed) -> Result<(), Serv
 async fn publish_update(client: &AsyncClient, update: &BalanceUpdate) -> Result<(), ServiceError> {
     let payload = serde_json::to_vec(update).expect("balance updates always serialise");
     client.publish(topics::balance_update(update.account), QoS::AtLeastOnce, true, payload).await?;
+    Ok(())
+}
+
+async fn publish_feed(client: &AsyncClient, feed: &Feed) -> Result<(), ServiceError> {
+    client.publish(topics::TRANSFER_FEED, QoS::AtLeastOnce, true, feed.json()).await?;
     Ok(())
 }
 

@@ -509,3 +509,32 @@ pub async fn nothing_is_published_or_acknowledged_before_the_commit() {
     assert_eq!(result.expect("the unacknowledged request was delivered again")["balance"], "2475.00");
     assert_eq!(ledger.balance("00004").await.version, 1, "applied once");
 }
+
+/// The operator's retained feed of applied transfers: late subscribers see the recent
+/// past, newest first; account users can neither read nor forge it.
+pub async fn the_transfer_feed_is_for_the_operator_only(broker: Broker) {
+    let ledger = Ledger::start(broker).await;
+    let payer = device(&ledger, "00001").await;
+    for filter in ["bank/ledger/transfers", "bank/ledger/+", "bank/ledger/#"] {
+        assert_eq!(payer.try_subscribe(filter, QoS::AtLeastOnce).await, [SubscribeReasonCode::Failure], "{filter}");
+    }
+    payer.request("00001", json!({"id": Uuid::now_v7(), "to": "00002", "amount": "1.50", "memo": "tea"}).to_string()).await;
+    payer.request("00001", transfer("00003", "2").to_string()).await;
+    payer.request("00001", transfer("00003", "5000").to_string()).await; // rejected: not in the feed
+    payer.client.publish("bank/ledger/transfers", QoS::AtLeastOnce, true, r#"{"transfers":[]}"#).await.unwrap();
+    // A request of its own proves the broker has handled the forgery before the operator looks.
+    payer.request("00001", transfer("00004", "0.01").to_string()).await;
+    let operator = ledger.connect_as("operator", "operator").await;
+    operator.subscribe("bank/ledger/transfers").await;
+    let feed = operator.wait_for("bank/ledger/transfers", |_| true).await.expect("the retained feed");
+    let lines: Vec<String> = feed["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| format!("{} {} {} {}", t["from"], t["to"], t["amount"], t["memo"]))
+        .collect();
+    assert_eq!(
+        lines,
+        [r#""00001" "00004" "0.01" "lunch""#, r#""00001" "00003" "2.00" "lunch""#, r#""00001" "00002" "1.50" "tea""#]
+    );
+}

@@ -41,6 +41,7 @@ on_both_brokers!(
     mqtt5_devices_transfer_and_get_denials,
     no_one_takes_over_another_users_session_or_will,
     group_commit_shares_transactions_between_concurrent_requests,
+    the_transfer_feed_is_for_the_operator_only,
 );
 
 /// Only an external broker keeps running while the ledger is down.

@@ -104,3 +104,21 @@ fn an_account_update_from_a_stale_version_is_refused() {
     assert!(error.to_string().contains("account 00001 was not at version 7"), "{error}");
     assert_eq!(store.accounts().unwrap()[0].balance.cents(), 100_000);
 }
+
+#[test]
+fn recent_transfers_are_the_applied_ones_newest_first_after_reopening() {
+    let dir = TempDir::new().unwrap();
+    let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+    {
+        let mut store = open(&dir);
+        for (n, transfer_id) in ids.iter().enumerate() {
+            transfer(&mut store, *transfer_id, &format!("{}.00", n + 1));
+        }
+        let refused = transfer(&mut store, Uuid::now_v7(), "5000");
+        assert!(matches!(refused, TransferResult::Rejected { .. }));
+    }
+    let recent = open(&dir).recent_transfers(2).unwrap();
+    let summary: Vec<_> = recent.iter().map(|t| (t.id, t.from.as_str(), t.to.as_str(), t.amount.to_string())).collect();
+    assert_eq!(summary, [(ids[2], "00001", "00002", "3.00".into()), (ids[1], "00001", "00002", "2.00".into())]);
+    assert_eq!(recent[0].memo.as_deref(), Some("café"));
+}
