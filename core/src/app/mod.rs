@@ -14,7 +14,7 @@ mod view;
 #[cfg(test)]
 mod tests;
 
-pub use format::{money, signed_money};
+pub use format::{money, signed_money, time as local_time};
 pub use model::{Connection, Effect, Event, Identity, Model};
 pub use outbox::{OUTBOX_MAX, PendingTransfer};
 pub use view::{ConnectionState, HistoryRow, Notice, NoticeTone, RowStatus, TransferForm, ViewModel};

@@ -1,5 +1,6 @@
 //! The view model: everything the balance, transfer and history screens show, already
-//! worded and formatted. Shells render it as it is.
+//! worded and formatted. Shells render it as it is: phones through UniFFI, the desktop
+//! as JSON (hence `Serialize`).
 
 use super::format;
 use super::history::{Row, parse_time};
@@ -7,7 +8,7 @@ use super::model::{Connection, Model};
 use super::outbox::PendingTransfer;
 use crate::protocol::Direction;
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
 pub struct ViewModel {
     /// `00001`.
     pub account: String,
@@ -32,7 +33,7 @@ pub struct ViewModel {
     pub devices_online: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum, serde::Serialize)]
 pub enum ConnectionState {
     Disconnected,
     Connecting,
@@ -41,14 +42,14 @@ pub enum ConnectionState {
     LoginFailed,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum, serde::Serialize)]
 pub enum RowStatus {
     Pending,
     Done,
     Rejected,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
 pub struct HistoryRow {
     /// The transfer's id: stable across pending → done, for list keys and animations.
     pub id: String,
@@ -67,7 +68,7 @@ pub struct HistoryRow {
     pub balance_after_text: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record, serde::Serialize)]
 pub struct TransferForm {
     pub payee: String,
     pub amount: String,
@@ -78,14 +79,14 @@ pub struct TransferForm {
     pub send_enabled: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum, serde::Serialize)]
 pub enum NoticeTone {
     Info,
     Success,
     Error,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
 pub struct Notice {
     pub tone: NoticeTone,
     pub text: String,

@@ -1,6 +1,7 @@
 //! One MQTT connection, polled without pause by its own task. It reports what happens
-//! as app events, and reconnects with exponential backoff and jitter until told to stop
-//! or until the broker refuses the login.
+//! as [`LinkEvent`]s, and reconnects with exponential backoff and jitter until told to
+//! stop or until the broker refuses the login. The desktop's operator explorer runs its
+//! own connection on the same loop.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +12,6 @@ use rumqttc::{
 };
 use tokio::sync::oneshot;
 
-use crate::app::Event;
 use crate::protocol::{Presence, topics};
 
 use super::{SessionError, Settings};
@@ -24,10 +24,10 @@ const RETRY_DELAY_MAX: Duration = Duration::from_secs(30);
 /// How long a disconnect may take to say goodbye before the connection is dropped.
 const GOODBYE_MS_MAX: u64 = 1000;
 
-pub fn open(settings: &Settings) -> (AsyncClient, EventLoop) {
+pub(super) fn open(settings: &Settings) -> (AsyncClient, EventLoop) {
     let account = settings.account;
     let client_id = format!("bank-{account}-{}", settings.device_id);
-    let mut options = MqttOptions::new(client_id, &settings.host, settings.port);
+    let mut options = options(client_id, &settings.host, settings.port, settings.tls.clone());
     // A will is fixed at CONNECT, so it can only say when this connection began.
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let goodbye = Presence { online: false, name: Some(settings.device_name.clone()), at: Some(at) };
@@ -35,16 +35,28 @@ pub fn open(settings: &Settings) -> (AsyncClient, EventLoop) {
         .set_credentials(account.as_str(), &settings.password)
         .set_clean_session(false)
         .set_keep_alive(settings.keepalive)
-        .set_max_packet_size(PACKET_BYTES_MAX, PACKET_BYTES_MAX)
         .set_last_will(LastWill::new(
             topics::presence(account, &settings.device_id),
             goodbye.json(),
             QoS::AtLeastOnce,
             true,
         ));
-    if let Some(tls) = &settings.tls {
-        options.set_transport(Transport::Tls(TlsConfiguration::Rustls(tls.clone())));
+    client(options)
+}
+
+/// What every connection of ours shares: packets big enough for history pages, and TLS
+/// when it is given.
+pub fn options(client_id: String, host: &str, port: u16, tls: Option<Arc<rustls::ClientConfig>>) -> MqttOptions {
+    let mut options = MqttOptions::new(client_id, host, port);
+    options.set_max_packet_size(PACKET_BYTES_MAX, PACKET_BYTES_MAX);
+    if let Some(tls) = tls {
+        options.set_transport(Transport::Tls(TlsConfiguration::Rustls(tls)));
     }
+    options
+}
+
+/// The client and its event loop, with Nagle off: every message is small and urgent.
+pub fn client(options: MqttOptions) -> (AsyncClient, EventLoop) {
     let (client, mut eventloop) = AsyncClient::new(options, REQUESTS_QUEUED_MAX);
     let mut network = NetworkOptions::new();
     network.set_tcp_nodelay(true);
@@ -86,8 +98,21 @@ fn invalid_ca(why: String) -> SessionError {
     }
 }
 
-/// Polls `eventloop` until `stop` fires or the login is refused, passing events to `report`.
-pub async fn run(mut eventloop: EventLoop, mut stop: oneshot::Receiver<()>, report: impl Fn(Event), target: String) {
+/// What a connection tells its owner.
+#[derive(Debug)]
+pub enum LinkEvent {
+    Connected,
+    /// `retained` is set when the broker replays a stored message on subscribe.
+    Message { topic: String, payload: Vec<u8>, retained: bool },
+    /// With a reason a person can act on, and when the next attempt is.
+    Lost { reason: String, retry_in: Duration },
+    /// The broker refused the credentials; the loop has stopped.
+    LoginRefused { reason: String },
+}
+
+/// Polls `eventloop` until `stop` fires or the login is refused, passing events to
+/// `report`. `target` is `host:port`, for messages.
+pub async fn run(mut eventloop: EventLoop, mut stop: oneshot::Receiver<()>, report: impl Fn(LinkEvent), target: String) {
     let mut retry_delay = RETRY_DELAY_MIN;
     loop {
         let polled = tokio::select! {
@@ -97,18 +122,19 @@ pub async fn run(mut eventloop: EventLoop, mut stop: oneshot::Receiver<()>, repo
         match polled {
             Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
                 retry_delay = RETRY_DELAY_MIN;
-                report(Event::Connected { at: chrono::Utc::now() });
+                report(LinkEvent::Connected);
             }
             Ok(MqttEvent::Incoming(Packet::Publish(publish))) => {
-                report(Event::Message { topic: publish.topic, payload: publish.payload.to_vec() });
+                let retained = publish.retain;
+                report(LinkEvent::Message { topic: publish.topic, payload: publish.payload.to_vec(), retained });
             }
             Ok(_) => {}
             Err(ConnectionError::ConnectionRefused(code)) if is_login_refusal(code) => {
-                return report(Event::LoginRefused { reason: login_refusal(code) });
+                return report(LinkEvent::LoginRefused { reason: login_refusal(code) });
             }
             Err(error) => {
                 let retry_in = jittered(retry_delay);
-                report(Event::ConnectionLost { reason: describe(&error, &target), retry_in });
+                report(LinkEvent::Lost { reason: describe(&error, &target), retry_in });
                 retry_delay = (retry_delay * 2).min(RETRY_DELAY_MAX);
                 tokio::select! {
                     _ = &mut stop => return,

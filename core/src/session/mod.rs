@@ -7,7 +7,7 @@
 //! queue MQTT packets without waiting, and return. Views reach the observer from a
 //! thread of their own, after every lock is released.
 
-mod link;
+pub mod link;
 mod login;
 mod storage;
 
@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::app::{Effect, Event, Identity, Model, ViewModel};
 use crate::protocol::AccountId;
 
+use link::LinkEvent;
 pub use login::{broker_address, login_config};
 use storage::Storage;
 
@@ -253,7 +254,7 @@ impl Shared {
         let shared = Arc::downgrade(self);
         let report = move |event| {
             if let Some(shared) = shared.upgrade() {
-                shared.dispatch_from_link(generation, event);
+                shared.dispatch_from_link(generation, app_event(event));
             }
         };
         let target = format!("{}:{}", self.settings.host, self.settings.port);
@@ -312,6 +313,15 @@ impl Settings {
             device_name: if device_name.is_empty() { "Unnamed device".into() } else { device_name },
             keepalive: Duration::from_secs(config.keepalive_secs.into()),
         })
+    }
+}
+
+fn app_event(event: LinkEvent) -> Event {
+    match event {
+        LinkEvent::Connected => Event::Connected { at: chrono::Utc::now() },
+        LinkEvent::Message { topic, payload, .. } => Event::Message { topic, payload },
+        LinkEvent::Lost { reason, retry_in } => Event::ConnectionLost { reason, retry_in },
+        LinkEvent::LoginRefused { reason } => Event::LoginRefused { reason },
     }
 }
 
