@@ -1,9 +1,7 @@
-// Real processes for the Kotlin tests: a ledger-service with its embedded broker on an
-// ephemeral loopback port, and devices whose every view is recorded.
+// Devices for the Kotlin tests, whose every view is recorded; the ledger they talk to is
+// in support/Ledger.kt.
 
 import java.io.File
-import java.net.ServerSocket
-import java.net.Socket
 import java.nio.file.Files
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
@@ -11,44 +9,6 @@ import uniffi.bank_core.BankSession
 import uniffi.bank_core.SessionConfig
 import uniffi.bank_core.ViewModel
 import uniffi.bank_core.ViewObserver
-
-const val WAIT_MS = 10_000L
-
-/** Where cargo put the binaries; set by scripts/kotlin-tests.sh. */
-val targetDir: File = File(System.getenv("BANK_TARGET_DIR") ?: "target/debug")
-
-class Ledger : AutoCloseable {
-    val port: Int = ServerSocket(0).use { it.localPort }
-    val dataDir: File = Files.createTempDirectory("ledger").toFile()
-    val log = File(dataDir, "ledger.log")
-    private var process: Process? = null
-
-    init { start() }
-
-    fun start() {
-        process = ProcessBuilder(
-            File(targetDir, "ledger-service").path,
-            "--mqtt-listen", "127.0.0.1:$port",
-            "--data-dir", dataDir.path,
-        ).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start()
-        val deadline = System.currentTimeMillis() + WAIT_MS
-        while (runCatching { Socket("127.0.0.1", port).close() }.isFailure) {
-            check(System.currentTimeMillis() < deadline) { "ledger-service did not listen on $port:\n${log.readText()}" }
-            Thread.sleep(20)
-        }
-    }
-
-    /** SIGKILL: the broker and the ledger vanish at once, as on a power cut. */
-    fun kill() {
-        process?.destroyForcibly()?.waitFor(WAIT_MS, TimeUnit.MILLISECONDS)
-        process = null
-    }
-
-    override fun close() {
-        kill()
-        dataDir.deleteRecursively()
-    }
-}
 
 /** A phone: a session, its storage directory, and every view the core has pushed. */
 class Device(ledger: Ledger, account: String, password: String = "demo", val storage: File = tempStorage()) : AutoCloseable {

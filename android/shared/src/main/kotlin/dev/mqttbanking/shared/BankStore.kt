@@ -1,0 +1,165 @@
+package dev.mqttbanking.shared
+
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import uniffi.bank_core.BankSession
+import uniffi.bank_core.ConnectionState
+import uniffi.bank_core.SessionException
+import uniffi.bank_core.ViewModel
+import uniffi.bank_core.ViewObserver
+import uniffi.bank_core.loginConfig
+
+/** Where the login screen stands. The texts are the core's, ready to show. */
+data class LoginState(
+    val phase: Phase = Phase.SIGNED_OUT,
+    /** While signing in: the core's connection text, such as `Offline: … Retrying in 2 s`. */
+    val progress: String? = null,
+    /** Why the last sign-in did not succeed. */
+    val error: String? = null,
+) {
+    enum class Phase { SIGNED_OUT, SIGNING_IN, SIGNED_IN }
+}
+
+/**
+ * The app's one bank-core session, for the UI to render and drive: sign in and out, and the
+ * screens' actions. It holds no banking rules; the core's [ViewModel] already carries every
+ * text, error and enabled state.
+ *
+ * Every change happens on [mainDispatcher], which must run its tasks one at a time and in
+ * order, as Android's main thread does. The core calls observers on a thread of its own, so
+ * each view hops onto [mainDispatcher] before it reaches [view]. No call here waits on the
+ * network.
+ */
+class BankStore(
+    private val storageDir: String,
+    private val deviceName: String,
+    private val credentials: CredentialStore,
+    private val memory: LoginMemory,
+    private val mainDispatcher: CoroutineDispatcher,
+) {
+    private val scope = CoroutineScope(SupervisorJob() + mainDispatcher)
+    private val views = MutableStateFlow<ViewModel?>(null)
+    private val logins = MutableStateFlow(LoginState())
+
+    /** The session's latest view; `null` while signed out. */
+    val view: StateFlow<ViewModel?> = views.asStateFlow()
+    val login: StateFlow<LoginState> = logins.asStateFlow()
+
+    /** The session in use or being signed in. Read and written on the main dispatcher only. */
+    private var current: Device? = null
+
+    /** The last successful sign-in's broker and account, for the login form. */
+    fun rememberedLogin(): RememberedLogin? = memory.load()
+
+    /**
+     * Opens the remembered account with its kept password, straight to the account screens:
+     * the core shows the outbox and the connection state even while the broker is out of reach.
+     */
+    fun resume(): Job = scope.launch {
+        if (current != null) return@launch
+        val login = memory.load() ?: return@launch
+        val password = credentials.password(login.account) ?: return@launch
+        open(login, password, LoginState.Phase.SIGNED_IN)
+    }
+
+    /**
+     * Signs in, staying on the login screen until the broker accepts the password. A refusal
+     * ends the session with the core's reason as [LoginState.error].
+     */
+    fun signIn(broker: String, account: String, password: String): Job = scope.launch {
+        if (current != null) return@launch
+        open(RememberedLogin(broker, account), password, LoginState.Phase.SIGNING_IN)
+    }
+
+    /** Ends the session, or the sign-in in progress, and forgets the account's password. */
+    fun signOut(): Job = scope.launch {
+        val device = current ?: return@launch
+        val account = device.session.view().account // as the core read it, the key it was saved under
+        end(device)
+        credentials.forgetPassword(account)
+        logins.value = LoginState()
+    }
+
+    /**
+     * Ends the session but keeps the password and the remembered login, as when the app's
+     * process ends: the next [resume] opens the same account again.
+     */
+    fun close(): Job = scope.launch {
+        current?.let(::end)
+        logins.value = LoginState()
+    }
+
+    /** Re-checks the transfer form as the user types; the view's form carries the errors. */
+    fun editTransfer(payee: String, amount: String, memo: String) {
+        scope.launch { current?.session?.editTransfer(payee, amount, memo) }
+    }
+
+    /** Whether the transfer was queued. When it was not, the view's form or notice says why. */
+    suspend fun transfer(payee: String, amount: String, memo: String): Boolean = withContext(mainDispatcher) {
+        val session = current?.session ?: return@withContext false
+        try {
+            session.transfer(payee, amount, memo) != null
+        } catch (notSaved: SessionException) {
+            false // the core has already put why into the view's notice
+        }
+    }
+
+    fun loadMoreHistory() {
+        scope.launch { current?.session?.loadMoreHistory() }
+    }
+
+    private fun open(login: RememberedLogin, password: String, phase: LoginState.Phase) {
+        val device = Device(login, password)
+        try {
+            val config = loginConfig(login.broker, login.account, password, deviceName, storageDir)
+            device.session = BankSession(config, device)
+        } catch (refused: SessionException) {
+            logins.value = LoginState(error = refused.message)
+            return
+        }
+        current = device
+        logins.value = LoginState(phase)
+        device.session.connect()
+    }
+
+    private fun show(device: Device, view: ViewModel) {
+        views.value = view
+        if (logins.value.phase != LoginState.Phase.SIGNING_IN) return
+        when (view.connection) {
+            ConnectionState.ONLINE -> {
+                // The core's account number, trimmed as the broker saw it.
+                memory.save(RememberedLogin(device.login.broker.trim(), view.account))
+                credentials.savePassword(view.account, device.password)
+                logins.value = LoginState(LoginState.Phase.SIGNED_IN)
+            }
+            ConnectionState.LOGIN_FAILED -> {
+                end(device)
+                logins.value = LoginState(error = view.connectionText)
+            }
+            else -> logins.value = LoginState(LoginState.Phase.SIGNING_IN, progress = view.connectionText)
+        }
+    }
+
+    /** Closing releases the storage's session lock, so the next sign-in may use it. */
+    private fun end(device: Device) {
+        current = null
+        views.value = null
+        device.session.close()
+    }
+
+    /** One session and its observer. Views of a session that is no longer current are dropped. */
+    private inner class Device(val login: RememberedLogin, val password: String) : ViewObserver {
+        lateinit var session: BankSession
+
+        override fun onView(view: ViewModel) {
+            scope.launch { if (current === this@Device) show(this@Device, view) }
+        }
+    }
+}
