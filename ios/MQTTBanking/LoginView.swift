@@ -1,0 +1,82 @@
+import BankCore
+import SwiftUI
+
+/// Broker, account and password. Stays up until the broker has accepted them, showing the
+/// core's connection text meanwhile, and its reason if it refused.
+struct LoginView: View {
+    @EnvironmentObject private var store: BankStore
+    @State private var broker = ""
+    @State private var account = ""
+    @State private var password = ""
+
+    private var signingIn: Bool { store.phase == .signingIn }
+
+    var body: some View {
+        Form {
+            Section {
+                VStack(spacing: 10) {
+                    Image(systemName: "building.columns.circle.fill")
+                        .font(.system(size: 64))
+                        .foregroundStyle(.indigo)
+                    Text("MQTT Banking").font(.largeTitle.bold())
+                    Text("Your balance, live on every device").foregroundStyle(.secondary)
+                }
+                .frame(maxWidth: .infinity)
+                .padding(.vertical, 24)
+                .listRowBackground(Color.clear)
+            }
+            Section {
+                TextField("Broker address", text: $broker)
+                    .keyboardType(.URL)
+                    .textInputAutocapitalization(.never)
+                TextField("Account number", text: $account)
+                    .keyboardType(.numberPad)
+                    .textContentType(.username)
+                SecureField("Password", text: $password)
+                    .textContentType(.password)
+                    .submitLabel(.go)
+                    .onSubmit { signIn() }
+            } footer: {
+                Text("The computer running ledger-service, as it prints at startup: 192.168.1.20, or mqtts://host:8883 for TLS.")
+            }
+            .autocorrectionDisabled()
+            .disabled(signingIn)
+            Section {
+                Button(action: signIn) {
+                    HStack(spacing: 10) {
+                        if signingIn {
+                            ProgressView()
+                        }
+                        Text(signingIn ? "Signing In…" : "Sign In").font(.headline)
+                    }
+                    .frame(maxWidth: .infinity)
+                }
+                .disabled(signingIn)
+                if signingIn {
+                    Button("Cancel", role: .cancel) { store.signOut() }
+                        .frame(maxWidth: .infinity)
+                }
+            } footer: {
+                if signingIn, let view = store.view {
+                    Text(view.connectionText)
+                }
+            }
+            if let signInError = store.signInError {
+                Section {
+                    Label(signInError, systemImage: "exclamationmark.triangle.fill")
+                        .foregroundStyle(.red)
+                }
+            }
+        }
+        .onAppear {
+            let login = store.lastLogin()
+            broker = login.broker
+            account = login.account
+            password = login.password
+        }
+    }
+
+    private func signIn() {
+        store.signIn(BankStore.Login(broker: broker, account: account, password: password))
+    }
+}
