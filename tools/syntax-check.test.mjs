@@ -150,3 +150,54 @@ test('generated bindings pass', { skip: !BINDINGS.every((f) => fs.existsSync(f))
   const r = check(...BINDINGS);
   assert.equal(r.code, 0, r.out);
 });
+
+// The app shells' own sources, as they are when the test runs: each real file that passes
+// must fail, naming itself, once its last closing bracket is deleted, so a broken shell
+// cannot slip through the check.
+function sourcesUnder(dir, extensions) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && extensions.includes(path.extname(entry.name)))
+    .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name))
+    .filter((file) => !/[\\/](node_modules|build|\.gradle)[\\/]/.test(path.relative(ROOT, file)))
+    .sort();
+}
+
+// Usually a `}`; a `)` in files without braces, such as Package.swift.
+const withoutLastClosingBracket = (text) => {
+  const bracket = Math.max(text.lastIndexOf('}'), text.lastIndexOf(')'));
+  assert.ok(bracket >= 0, 'the file has no closing bracket to delete');
+  return text.slice(0, bracket) + text.slice(bracket + 1);
+};
+
+/** Copies `real`; returns the copy's result and, if the copy passed, the broken copy's. */
+function checkCopies(real) {
+  const name = path.relative(ROOT, real);
+  const text = fs.readFileSync(real, 'utf8');
+  const intact = write(path.join('intact', name), text);
+  const broken = write(path.join('broken', name), withoutLastClosingBracket(text));
+  const intactResult = check(intact);
+  return { intact, intactResult, broken, brokenResult: intactResult.code === 0 ? check(broken) : undefined };
+}
+
+function assertBrokenCopyFails({ broken, brokenResult }) {
+  assert.equal(brokenResult.code, 1, brokenResult.out);
+  assert.ok(brokenResult.out.includes(`${broken}:`), `expected an error naming ${broken}, got:\n${brokenResult.out}`);
+}
+
+const IOS_SOURCES = sourcesUnder(path.join(ROOT, 'ios'), ['.swift']);
+test('every iOS source passes, and fails once a closing bracket is deleted', { skip: IOS_SOURCES.length === 0 && 'no ios/ sources' }, () => {
+  for (const real of IOS_SOURCES) {
+    const result = checkCopies(real);
+    assert.equal(result.intactResult.code, 0, result.intactResult.out);
+    assertBrokenCopyFails(result);
+  }
+});
+
+// Android is written alongside; only its files that pass as they are can show the breakage.
+const ANDROID_SOURCES = sourcesUnder(path.join(ROOT, 'android'), ['.kt']);
+test('an Android source that passes fails once a closing bracket is deleted', { skip: ANDROID_SOURCES.length === 0 && 'no android/ sources' }, (t) => {
+  const passing = ANDROID_SOURCES.map(checkCopies).filter((result) => result.intactResult.code === 0);
+  if (passing.length === 0) return t.skip('no android/ source passes as it is');
+  passing.forEach(assertBrokenCopyFails);
+});
