@@ -1,0 +1,188 @@
+// End-to-end test of the desktop app in a real window: a real ledger-service, the real
+// app driven over W3C WebDriver by tauri-driver and WebKitWebDriver, and the `bank` CLI
+// as a second device. Run it under Xvfb (scripts/desktop-e2e.sh does).
+//
+// usage: node desktop/e2e/e2e.mjs <target/debug>
+
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+import { contentStats } from './png.mjs';
+import { WebDriver } from './webdriver.mjs';
+
+const bin = resolve(process.argv[2] ?? 'target/debug');
+const shots = resolve(bin, '..', 'e2e-screenshots');
+const scratch = mkdtempSync(join(tmpdir(), 'bank-e2e-'));
+const children = [];
+
+function freePort() {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function listening(port, what) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const open = await new Promise((done) => {
+      const socket = connect(port, '127.0.0.1', () => { socket.end(); done(true); }).on('error', () => done(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+/** Starts a process in a group of its own, so that everything it starts dies with it. */
+function start(command, args, env = {}) {
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  children.push(child);
+  return child;
+}
+
+function stopAll() {
+  for (const child of children.reverse()) {
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+}
+
+async function bank(port, account, ...args) {
+  const storage = join(scratch, `bank-${account}`);
+  const common = ['--port', String(port), '--account', account, '--password', 'demo', '--storage-dir', storage];
+  const { stdout } = await promisify(execFile)(join(bin, 'bank'), [...common, ...args]);
+  return stdout.trim();
+}
+
+async function screenshot(driver, name) {
+  const png = await driver.screenshot();
+  const stats = contentStats(png);
+  // A blank or single-colour window has one colour; every screen here has text and cards.
+  if (stats.colours < 50 || stats.varied < 0.02) {
+    throw new Error(`screenshot ${name} looks blank: ${JSON.stringify(stats)}`);
+  }
+  writeFileSync(join(shots, `${name}.png`), png);
+  console.log(`screenshot ${name}.png: ${stats.width}x${stats.height}, ${stats.colours} colours`);
+}
+
+const historyRows = (driver) => driver.run(`
+  return [...document.querySelectorAll('#history li')].map((li) =>
+    [...li.querySelectorAll('span')].map((span) => span.textContent).join(' | '));`);
+
+async function main() {
+  mkdirSync(shots, { recursive: true });
+  const ledgerPort = await freePort();
+  start(join(bin, 'ledger-service'), ['--mqtt-listen', `127.0.0.1:${ledgerPort}`, '--data-dir', join(scratch, 'ledger')]);
+  await listening(ledgerPort, 'ledger-service');
+
+  const [driverPort, nativePort] = [await freePort(), await freePort()];
+  start('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], {
+    BANK_DESKTOP_DATA_DIR: join(scratch, 'desktop'),
+  });
+  await listening(driverPort, 'tauri-driver');
+  const driver = await WebDriver.start(`http://127.0.0.1:${driverPort}`, {
+    'tauri:options': { application: join(bin, 'bank-desktop') },
+  });
+  try {
+    await driver.until('the window to load', () => driver.run('return document.body.dataset.ready === "true"'));
+    await driver.run('localStorage.clear()');
+
+    console.log('1. sign in as 00001');
+    await driver.type('#broker', `127.0.0.1:${ledgerPort}`);
+    await driver.type('#account', '00001');
+    await driver.type('#password', 'demo');
+    await screenshot(driver, '1-sign-in');
+    await driver.click('#sign-in');
+    await driver.until('the opening balance', () => driver.text('#balance'), (text) => text === '$1,000.00');
+    await driver.until('online', () => driver.text('#connection-text'), (text) => text === 'Online');
+
+    console.log('2. send $25.00 to 00002 from the desktop');
+    await driver.type('#payee', '00002');
+    await driver.type('#amount', '25.00');
+    await driver.type('#memo', 'Desktop lunch');
+    await driver.click('#send');
+    await driver.until('the new balance', () => driver.text('#balance'), (text) => text === '$975.00');
+    const sent = await driver.until('the done row', async () => {
+      const rows = await historyRows(driver);
+      return rows[0]?.includes('Done') && rows[0];
+    });
+    assertEqual(sent, 'To #00002 | -$25.00 | Desktop lunch | ' + sent.split(' | ')[3] + ' | Done | Balance $975.00', 'the sent row');
+    await screenshot(driver, '2-sent');
+
+    console.log('3. 00003 pays 00001 from the bank CLI; the desktop updates without a click');
+    console.log(`   bank: ${await bank(ledgerPort, '00003', 'transfer', '00001', '65.86', '--memo', 'From the CLI')}`);
+    await driver.until('the live balance', () => driver.text('#balance'), (text) => text === '$1,040.86');
+    const received = await driver.until('the received row', async () => (await historyRows(driver)).find((row) => row.startsWith('From #00003')));
+    assertIncludes(received, '+$65.86', 'the received row');
+    assertIncludes(received, 'From the CLI', 'the received row');
+    await screenshot(driver, '3-received-live');
+
+    console.log('4. a bad amount shows the core\'s error and cannot be sent');
+    await driver.type('#payee', '00002');
+    await driver.type('#amount', '12.345');
+    const error = await driver.until('the amount error', () => driver.run(
+      'const e = document.getElementById("amount-error"); return !e.hidden && e.textContent'));
+    console.log(`   amount error: ${error}`);
+    assertIncludes(error, 'at most 2 digits after the decimal point', 'the amount error');
+    assertEqual(await driver.run('return document.getElementById("send").disabled'), true, 'send disabled');
+    await screenshot(driver, '4-bad-amount');
+
+    console.log('5. the operator sees every account, the transfers and the devices');
+    await driver.click('#sign-out');
+    await driver.click('#mode-operator');
+    await driver.type('#password', 'operator');
+    await driver.click('#sign-in');
+    const accounts = await driver.until('five accounts', async () => {
+      const rows = await driver.run('return [...document.querySelectorAll("#accounts tr")].map((tr) => tr.innerText)');
+      return rows.length === 5 && rows;
+    });
+    console.log(`   accounts: ${accounts.map((row) => row.replace(/\s+/g, ' ')).join('; ')}`);
+    assertEqual(await driver.text('#total'), '$4,576.14', 'the total of all balances');
+    await bank(ledgerPort, '00004', 'transfer', '00005', '10.00', '--memo', 'While watched');
+    const feed = await driver.until('the live feed', async () => {
+      const rows = await driver.run('return [...document.querySelectorAll("#feed li")].map((li) => li.innerText.replace(/\\s+/g, " "))');
+      return rows.length === 3 && rows;
+    });
+    console.log(`   feed: ${feed.join('; ')}`);
+    assertIncludes(feed[0], '#00004 → #00005', 'the newest transfer');
+    assertIncludes(feed[1], '#00003 → #00001', 'the CLI transfer');
+    assertIncludes(feed[2], '#00001 → #00002', 'the desktop transfer');
+    await driver.until('00005 balance', async () => (await driver.run('return document.getElementById("accounts").innerText')).includes('$10.00'));
+    assertEqual(await driver.text('#total'), '$4,576.14', 'the total after the live transfer');
+    const devices = await driver.run('return document.getElementById("device-list").innerText');
+    assertIncludes(devices, 'Desktop', 'the desktop device in the device list');
+    assertIncludes(await driver.text('#ledger-text'), 'Ledger online', 'the ledger status');
+    await screenshot(driver, '5-operator');
+  } catch (error) {
+    // What the window showed when it failed, for whoever reads the CI log.
+    writeFileSync(join(shots, 'failure.png'), await driver.screenshot().catch(() => Buffer.alloc(0)));
+    throw error;
+  } finally {
+    await driver.quit().catch(() => {});
+  }
+}
+
+function assertEqual(actual, expected, what) {
+  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+function assertIncludes(text, part, what) {
+  if (!String(text).includes(part)) throw new Error(`${what}: expected ${JSON.stringify(text)} to include ${JSON.stringify(part)}`);
+}
+
+try {
+  await main();
+  console.log(`desktop e2e passed; screenshots in ${shots}`);
+} catch (error) {
+  console.error(`desktop e2e FAILED: ${error.stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  stopAll();
+  rmSync(scratch, { recursive: true, force: true });
+}

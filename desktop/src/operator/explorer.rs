@@ -1,0 +1,265 @@
+//! The operator's explorer as a pure state machine, like the app's model: messages in,
+//! a ready-to-render view out. It is the modern form of MQ Explorer's channel status:
+//! every account's balance, the transfers as the ledger applies them, which devices are
+//! online, and whether the ledger is up. Every payload is untrusted; a bad one is
+//! counted and changes nothing.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bank_core::app::{local_time, money};
+use bank_core::protocol::{
+    AccountId, Amount, AppliedTransfer, BalanceUpdate, MEMO_CHARS_MAX, Online, Presence, TransferFeed, topics,
+};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
+
+/// Presence topics are open to every account user, so their number is bounded here.
+const DEVICES_MAX: usize = 1000;
+const DEVICE_NAME_CHARS_MAX: usize = 64;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    Connected,
+    Lost { reason: String, retry_in: Duration },
+    LoginRefused { reason: String },
+    Message { topic: String, payload: Vec<u8>, retained: bool, received_at: DateTime<Utc> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Connection {
+    Connecting,
+    Online,
+    Offline { reason: String, retry_in: Duration },
+    LoginFailed { reason: String },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Device {
+    name: Option<String>,
+    online: bool,
+    /// When it came online, or when it was last seen before going offline.
+    at: Option<DateTime<Utc>>,
+}
+
+pub struct Explorer {
+    utc_offset: FixedOffset,
+    connection: Connection,
+    ledger_online: Option<bool>,
+    balances: BTreeMap<AccountId, (Amount, u64)>,
+    transfers: Vec<AppliedTransfer>,
+    devices: BTreeMap<(AccountId, String), Device>,
+    ignored_messages: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OperatorView {
+    /// `connecting`, `online`, `offline` or `login_failed`, for the indicator's colour.
+    pub connection: &'static str,
+    pub connection_text: String,
+    pub ledger_online: bool,
+    pub ledger_text: String,
+    pub accounts: Vec<AccountRow>,
+    /// The sum of every balance: it never changes, whatever moves between accounts.
+    pub total_text: String,
+    pub transfers: Vec<TransferRow>,
+    pub devices: Vec<DeviceRow>,
+    pub devices_online: usize,
+    pub ignored_messages: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccountRow {
+    pub account: String,
+    pub balance_text: String,
+    pub version: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TransferRow {
+    pub id: String,
+    /// `#00001 → #00002`.
+    pub route: String,
+    pub amount_text: String,
+    pub memo: Option<String>,
+    pub time_text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeviceRow {
+    pub account: String,
+    pub name: String,
+    pub online: bool,
+    /// `Online since Nov 24, 23:15`, `Last seen Nov 24, 23:40`.
+    pub seen_text: String,
+}
+
+impl Explorer {
+    pub fn new(utc_offset: FixedOffset) -> Explorer {
+        Explorer {
+            utc_offset,
+            connection: Connection::Connecting,
+            ledger_online: None,
+            balances: BTreeMap::new(),
+            transfers: Vec::new(),
+            devices: BTreeMap::new(),
+            ignored_messages: 0,
+        }
+    }
+
+    pub fn update(&mut self, input: Input) {
+        match input {
+            Input::Connected => self.connection = Connection::Online,
+            Input::Lost { reason, retry_in } => self.connection = Connection::Offline { reason, retry_in },
+            Input::LoginRefused { reason } => self.connection = Connection::LoginFailed { reason },
+            Input::Message { topic, payload, retained, received_at } => {
+                if !self.receive(&topic, &payload, retained, received_at) {
+                    self.ignored_messages += 1;
+                }
+            }
+        }
+    }
+
+    /// Whether the message was understood.
+    fn receive(&mut self, topic: &str, payload: &[u8], retained: bool, received_at: DateTime<Utc>) -> bool {
+        if topic == topics::LEDGER_STATUS {
+            return serde_json::from_slice::<Online>(payload).map(|status| self.ledger_online = Some(status.online)).is_ok();
+        }
+        if topic == topics::TRANSFER_FEED {
+            return self.on_feed(payload);
+        }
+        if let Some(account) = topic.strip_prefix("bank/balanceUpdate/") {
+            return self.on_balance(account, payload);
+        }
+        if let Some((account, device)) = topic.strip_prefix("bank/presence/").and_then(|rest| rest.split_once('/')) {
+            return self.on_presence(account, device, payload, retained, received_at);
+        }
+        false
+    }
+
+    fn on_balance(&mut self, account: &str, payload: &[u8]) -> bool {
+        let Ok(update) = serde_json::from_slice::<BalanceUpdate>(payload) else { return false };
+        if AccountId::parse(account) != Some(update.account) || update.balance.cents() < 0 {
+            return false;
+        }
+        let newer = self.balances.get(&update.account).is_none_or(|(_, version)| update.version > *version);
+        if newer {
+            self.balances.insert(update.account, (update.balance, update.version));
+        }
+        true
+    }
+
+    fn on_feed(&mut self, payload: &[u8]) -> bool {
+        let Ok(mut feed) = serde_json::from_slice::<TransferFeed>(payload) else { return false };
+        feed.transfers.truncate(TransferFeed::LEN_MAX);
+        self.transfers = feed.transfers;
+        true
+    }
+
+    /// A live message is stamped with when it arrived; a retained one replays an old
+    /// state, so only the time inside it can say when that was.
+    fn on_presence(&mut self, account: &str, device: &str, payload: &[u8], retained: bool, received: DateTime<Utc>) -> bool {
+        let Some(account) = AccountId::parse(account) else { return false };
+        let Ok(presence) = serde_json::from_slice::<Presence>(payload) else { return false };
+        let key = (account, device.chars().take(DEVICE_NAME_CHARS_MAX).collect::<String>());
+        if !self.devices.contains_key(&key) && self.devices.len() >= DEVICES_MAX {
+            return false;
+        }
+        let stated = presence.at.as_deref().and_then(|at| DateTime::parse_from_rfc3339(at).ok()).map(|at| at.to_utc());
+        // Online: since it connected, as the device says. Offline: when the goodbye or the
+        // will arrived; a will can only carry the time its connection began.
+        let at = match (presence.online, retained) {
+            (false, false) => Some(received),
+            _ => stated.or((!retained).then_some(received)),
+        };
+        let name = presence.name.map(|name| clean(&name, DEVICE_NAME_CHARS_MAX)).filter(|name| !name.is_empty());
+        self.devices.insert(key, Device { name, online: presence.online, at });
+        true
+    }
+
+    pub fn view(&self) -> OperatorView {
+        let total = self.balances.values().map(|(balance, _)| balance.cents()).sum();
+        OperatorView {
+            connection: match self.connection {
+                Connection::Connecting => "connecting",
+                Connection::Online => "online",
+                Connection::Offline { .. } => "offline",
+                Connection::LoginFailed { .. } => "login_failed",
+            },
+            connection_text: self.connection_text(),
+            ledger_online: self.ledger_online == Some(true),
+            ledger_text: match self.ledger_online {
+                Some(true) => "Ledger online".into(),
+                Some(false) => "Ledger offline: transfers wait until it is back".into(),
+                None => "Ledger status unknown".into(),
+            },
+            accounts: self
+                .balances
+                .iter()
+                .map(|(account, (balance, version))| AccountRow {
+                    account: account.to_string(),
+                    balance_text: money(*balance),
+                    version: *version,
+                })
+                .collect(),
+            total_text: money(Amount::from_cents(total)),
+            transfers: self.transfers.iter().map(|transfer| self.transfer_row(transfer)).collect(),
+            devices: self.device_rows(),
+            devices_online: self.devices.values().filter(|device| device.online).count(),
+            ignored_messages: self.ignored_messages,
+        }
+    }
+
+    fn connection_text(&self) -> String {
+        match &self.connection {
+            Connection::Connecting => "Connecting…".into(),
+            Connection::Online => "Online".into(),
+            Connection::Offline { reason, retry_in } => {
+                format!("Offline: {reason}. Retrying in {} s", retry_in.as_millis().div_ceil(1000))
+            }
+            Connection::LoginFailed { reason } => format!("Sign-in failed: {reason}"),
+        }
+    }
+
+    fn transfer_row(&self, transfer: &AppliedTransfer) -> TransferRow {
+        let time_text = DateTime::parse_from_rfc3339(&transfer.at)
+            .map(|at| local_time(at.to_utc(), self.utc_offset))
+            .unwrap_or_default();
+        TransferRow {
+            id: transfer.id.to_string(),
+            route: format!("#{} → #{}", transfer.from, transfer.to),
+            amount_text: money(transfer.amount),
+            memo: transfer.memo.as_deref().map(|memo| clean(memo, MEMO_CHARS_MAX)).filter(|memo| !memo.is_empty()),
+            time_text,
+        }
+    }
+
+    /// Online devices first, then by account and name.
+    fn device_rows(&self) -> Vec<DeviceRow> {
+        let mut rows: Vec<DeviceRow> = self
+            .devices
+            .iter()
+            .map(|((account, id), device)| {
+                let when = device.at.map(|at| local_time(at, self.utc_offset));
+                let seen_text = match (device.online, when) {
+                    (true, Some(when)) => format!("Online since {when}"),
+                    (true, None) => "Online".into(),
+                    (false, Some(when)) => format!("Last seen {when}"),
+                    (false, None) => "Offline".into(),
+                };
+                let name = device.name.clone().unwrap_or_else(|| format!("Device {id}"));
+                DeviceRow { account: account.to_string(), name, online: device.online, seen_text }
+            })
+            .collect();
+        rows.sort_by(|a, b| (!a.online, &a.account, &a.name).cmp(&(!b.online, &b.account, &b.name)));
+        rows
+    }
+}
+
+/// Names and memos come from other people's devices: no control characters, bounded length.
+fn clean(text: &str, chars_max: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(chars_max).collect::<String>().trim().to_string()
+}
+
+#[cfg(test)]
+mod tests;

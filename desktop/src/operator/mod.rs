@@ -1,0 +1,89 @@
+//! The operator's live explorer: a read-only connection as the `operator` user, feeding
+//! the pure [`explorer::Explorer`]. Views are coalesced, so a busy ledger cannot flood
+//! the window.
+
+mod explorer;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bank_core::protocol::topics;
+use bank_core::session::{broker_address, link};
+use chrono::Utc;
+use rumqttc::{AsyncClient, QoS, SubscribeFilter};
+use tokio::sync::{oneshot, watch};
+
+use explorer::{Explorer, Input};
+pub use explorer::OperatorView;
+
+/// The operator's user name, as the ledger's access rules define it.
+const OPERATOR_USER: &str = "operator";
+const VIEW_INTERVAL_MS_MIN: u64 = 50;
+
+/// Signed in as the operator. Dropping it disconnects.
+pub struct Operator {
+    explorer: Arc<Mutex<Explorer>>,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Operator {
+    /// Starts connecting; `show` receives every new view, from a task of its own.
+    pub fn start(broker: &str, password: &str, show: impl Fn(OperatorView) + Send + 'static) -> Result<Operator, String> {
+        let (host, port, tls) = broker_address(broker).map_err(|error| error.to_string())?;
+        if password.is_empty() {
+            return Err("Enter the operator password (the demo's is `operator`).".into());
+        }
+        let tls = tls.then(|| link::tls_config(None)).transpose().map_err(|error| error.to_string())?;
+        let client_id = format!("operator-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let mut options = link::options(client_id, &host, port, tls);
+        options.set_credentials(OPERATOR_USER, password).set_clean_session(true).set_keep_alive(Duration::from_secs(20));
+        let (client, eventloop) = link::client(options);
+
+        let offset = *chrono::Local::now().offset();
+        let explorer = Arc::new(Mutex::new(Explorer::new(offset)));
+        let (views, changes) = watch::channel(explorer.lock().unwrap_or_else(PoisonError::into_inner).view());
+        let (stop, stopped) = oneshot::channel();
+        let report = {
+            let explorer = explorer.clone();
+            move |event| on_link_event(&explorer, &views, &client, event)
+        };
+        tauri::async_runtime::spawn(link::run(eventloop, stopped, report, format!("{host}:{port}")));
+        tauri::async_runtime::spawn(deliver(changes, show));
+        Ok(Operator { explorer, _stop: stop })
+    }
+
+    pub fn view(&self) -> OperatorView {
+        self.explorer.lock().unwrap_or_else(PoisonError::into_inner).view()
+    }
+}
+
+fn on_link_event(explorer: &Mutex<Explorer>, views: &watch::Sender<OperatorView>, client: &AsyncClient, event: link::LinkEvent) {
+    let input = match event {
+        link::LinkEvent::Connected => {
+            let filters = [topics::BALANCE_UPDATE_ALL, topics::TRANSFER_FEED, topics::PRESENCE_ALL, topics::LEDGER_STATUS];
+            // A subscription that cannot be queued now is made again on the next CONNACK.
+            let _ = client.try_subscribe_many(filters.map(|filter| SubscribeFilter::new(filter.into(), QoS::AtLeastOnce)));
+            Input::Connected
+        }
+        link::LinkEvent::Message { topic, payload, retained } => {
+            Input::Message { topic, payload, retained, received_at: Utc::now() }
+        }
+        link::LinkEvent::Lost { reason, retry_in } => Input::Lost { reason, retry_in },
+        link::LinkEvent::LoginRefused { reason } => Input::LoginRefused { reason },
+    };
+    let view = {
+        let mut explorer = explorer.lock().unwrap_or_else(PoisonError::into_inner);
+        explorer.update(input);
+        explorer.view()
+    };
+    views.send_if_modified(|current| std::mem::replace(current, view.clone()) != view);
+}
+
+/// Shows each new view, at most one per [`VIEW_INTERVAL_MS_MIN`], until the operator is gone.
+async fn deliver(mut changes: watch::Receiver<OperatorView>, show: impl Fn(OperatorView)) {
+    while changes.changed().await.is_ok() {
+        let view = changes.borrow_and_update().clone();
+        show(view);
+        tokio::time::sleep(Duration::from_millis(VIEW_INTERVAL_MS_MIN)).await;
+    }
+}

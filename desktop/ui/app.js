@@ -1,0 +1,189 @@
+// Renders the view models the Rust side pushes, and sends what the person does as
+// commands. No rules, amounts or formats here: every text comes from the core.
+
+const { invoke } = window.__TAURI__.core;
+const { listen } = window.__TAURI__.event;
+
+const $ = (id) => document.getElementById(id);
+const screens = ['login-screen', 'customer-screen', 'operator-screen'];
+let mode = 'customer';
+
+function show(screen) {
+  for (const id of screens) $(id).hidden = id !== screen;
+}
+
+function setText(id, text) {
+  const element = $(id);
+  element.hidden = !text;
+  element.textContent = text ?? '';
+}
+
+/** A list item from [class, text] pairs; text is never parsed as HTML. */
+function item(className, parts) {
+  const li = document.createElement('li');
+  li.className = className;
+  for (const [cls, text] of parts) {
+    if (text == null || text === '') continue;
+    const span = document.createElement('span');
+    span.className = cls;
+    span.textContent = text;
+    li.append(span);
+  }
+  return li;
+}
+
+// --- Sign-in -------------------------------------------------------------------------
+
+function setMode(next) {
+  mode = next;
+  $('mode-customer').classList.toggle('active', mode === 'customer');
+  $('mode-operator').classList.toggle('active', mode === 'operator');
+  for (const el of document.querySelectorAll('.customer-only')) el.hidden = mode !== 'customer';
+  for (const el of document.querySelectorAll('.operator-only')) el.hidden = mode !== 'operator';
+  $('sign-in').textContent = mode === 'customer' ? 'Sign in' : 'Open explorer';
+  $('password').value = '';
+  setText('login-error', '');
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const broker = $('broker').value;
+  const password = $('password').value;
+  $('sign-in').disabled = true;
+  try {
+    if (mode === 'customer') {
+      const account = $('account').value;
+      renderCustomer(await invoke('sign_in', { broker, account, password }));
+      localStorage.setItem('account', account);
+      show('customer-screen');
+    } else {
+      renderOperator(await invoke('operator_sign_in', { broker, password }));
+      show('operator-screen');
+    }
+    localStorage.setItem('broker', broker);
+    $('password').value = '';
+    setText('login-error', '');
+  } catch (error) {
+    setText('login-error', String(error));
+  } finally {
+    $('sign-in').disabled = false;
+  }
+}
+
+async function signOut(command) {
+  await invoke(command);
+  show('login-screen');
+}
+
+// --- Customer ------------------------------------------------------------------------
+
+function renderCustomer(view) {
+  $('account-label').textContent = `Account #${view.account}`;
+  $('device-label').textContent = view.device_name;
+  $('connection').dataset.state = view.connection;
+  $('connection-text').textContent = view.connection_text;
+  setText('ledger-banner', view.ledger_text);
+  $('balance').textContent = view.balance_text;
+  $('balance').classList.toggle('unknown', !view.balance_known);
+  setText('pending', view.pending_text);
+  $('devices').textContent = view.devices_online.length
+    ? `Online now: ${view.devices_online.join(', ')}`
+    : '';
+  renderForm(view.form);
+  renderNotice(view.notice);
+  renderHistory(view);
+}
+
+function renderForm(form) {
+  // A field being typed in keeps what the person typed; the core's copy may be older.
+  for (const field of ['payee', 'amount', 'memo']) {
+    const input = $(field);
+    if (document.activeElement !== input && input.value !== form[field]) input.value = form[field];
+    setText(`${field}-error`, form[`${field}_error`]);
+    input.classList.toggle('invalid', Boolean(form[`${field}_error`]));
+  }
+  $('send').disabled = !form.send_enabled;
+}
+
+function renderNotice(notice) {
+  setText('notice', notice?.text);
+  $('notice').dataset.tone = notice?.tone ?? '';
+}
+
+function renderHistory(view) {
+  const rows = view.history.map((row) => {
+    const li = item(`row ${row.incoming ? 'in' : 'out'}`, [
+      ['title', row.title],
+      ['amount', row.amount_text],
+      ['memo', row.memo],
+      ['time', row.time_text],
+      ['status', row.status_text],
+      ['after', row.balance_after_text && `Balance ${row.balance_after_text}`],
+    ]);
+    li.dataset.status = row.status;
+    li.dataset.id = row.id;
+    return li;
+  });
+  $('history').replaceChildren(...rows);
+  $('history-empty').hidden = rows.length > 0 || view.history_loading;
+  $('load-more').hidden = !view.can_load_more_history;
+}
+
+function formValues() {
+  return { payee: $('payee').value, amount: $('amount').value, memo: $('memo').value };
+}
+
+async function send(event) {
+  event.preventDefault();
+  $('send').focus(); // lets the core's cleared form replace the fields
+  await invoke('transfer', formValues());
+}
+
+// --- Operator ------------------------------------------------------------------------
+
+function renderOperator(view) {
+  $('operator-connection').dataset.state = view.connection;
+  $('operator-connection-text').textContent = view.connection_text;
+  $('ledger').dataset.state = view.ledger_online ? 'online' : 'offline';
+  $('ledger-text').textContent = view.ledger_text;
+  const accounts = view.accounts.map((row) => {
+    const tr = document.createElement('tr');
+    for (const [cls, text] of [['', `#${row.account}`], ['num', row.balance_text], ['num muted', `v${row.version}`]]) {
+      const td = document.createElement('td');
+      td.className = cls;
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  });
+  $('accounts').replaceChildren(...accounts);
+  $('total').textContent = view.total_text;
+  const feed = view.transfers.map((row) =>
+    item('row transfer', [['title', row.route], ['amount', row.amount_text], ['memo', row.memo], ['time', row.time_text]]));
+  $('feed').replaceChildren(...feed);
+  $('feed-empty').hidden = feed.length > 0;
+  const devices = view.devices.map((row) => {
+    const li = item(`row device ${row.online ? 'online' : 'offline'}`, [
+      ['title', row.name], ['account', `#${row.account}`], ['time', row.seen_text]]);
+    return li;
+  });
+  $('device-list').replaceChildren(...devices);
+  $('devices-empty').hidden = devices.length > 0;
+  $('devices-online').textContent = `${view.devices_online} online`;
+}
+
+// --- Wiring --------------------------------------------------------------------------
+
+$('broker').value = localStorage.getItem('broker') ?? '127.0.0.1:1883';
+$('account').value = localStorage.getItem('account') ?? '';
+$('mode-customer').addEventListener('click', () => setMode('customer'));
+$('mode-operator').addEventListener('click', () => setMode('operator'));
+$('login-form').addEventListener('submit', signIn);
+$('sign-out').addEventListener('click', () => signOut('sign_out'));
+$('operator-sign-out').addEventListener('click', () => signOut('operator_sign_out'));
+$('transfer-form').addEventListener('submit', send);
+$('transfer-form').addEventListener('input', () => invoke('edit_transfer', formValues()));
+$('load-more').addEventListener('click', () => invoke('load_more_history'));
+await listen('view', (event) => renderCustomer(event.payload));
+await listen('operator', (event) => renderOperator(event.payload));
+document.body.dataset.ready = 'true';

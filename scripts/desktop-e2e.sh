@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The desktop app's end-to-end test in a real window: builds the app, the ledger and
+# `bank`, then drives the app under Xvfb through tauri-driver and WebKitWebDriver.
+# Installs what it needs if it is missing. Screenshots go to target/e2e-screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/ensure-packages.sh
+ensure_packages libwebkit2gtk-4.1-dev build-essential pkg-config xvfb xauth dbus-daemon webkit2gtk-driver
+ensure_node
+if ! command -v tauri-driver >/dev/null; then
+    cargo install tauri-driver --locked
+fi
+export PATH="$HOME/.cargo/bin:$PATH"
+
+cargo build --locked -p bank-desktop -p ledger-service -p bank-cli
+rm -rf target/e2e-screenshots
+# WebKit wants a session bus and a writable runtime dir; Xvfb gives it a screen.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
+xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24" \
+    dbus-run-session -- node desktop/e2e/e2e.mjs target/debug
