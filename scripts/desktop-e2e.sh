@@ -7,10 +7,8 @@ cd "$(dirname "$0")/.."
 source scripts/ensure-packages.sh
 ensure_packages libwebkit2gtk-4.1-dev build-essential pkg-config xvfb xauth dbus-daemon webkit2gtk-driver
 ensure_node
-if ! command -v tauri-driver >/dev/null; then
-    cargo install tauri-driver --locked
-fi
 export PATH="$HOME/.cargo/bin:$PATH"
+command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 
 cargo build --locked -p bank-desktop -p ledger-service -p bank-cli
 rm -rf target/e2e-screenshots

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite of MQTT Banking. On a fresh Debian machine it first installs
-# what the suites need: Mosquitto (the contract suite's second broker), openssl, a JRE
-# with JNA and JUnit for the Kotlin tests, and Node.js for the compiler and grammars.
+# what the suites need: Mosquitto (the contract suite's second broker), openssl, WebKitGTK
+# for the desktop app, a JRE with JNA and JUnit for the Kotlin tests, Node.js for the
+# compiler and grammars, and Xvfb, WebKitWebDriver and tauri-driver for the desktop's
+# end-to-end test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-packages.sh
@@ -10,11 +12,11 @@ if ! command -v cargo >/dev/null; then
   echo "error: cargo not found. Install Rust 1.94 or newer with rustup, then run scripts/test.sh again." >&2
   exit 1
 fi
-ensure_packages mosquitto mosquitto-clients openssl build-essential pkg-config libjna-java junit4
+ensure_packages mosquitto mosquitto-clients openssl build-essential pkg-config libwebkit2gtk-4.1-dev libjna-java junit4
 command -v java >/dev/null || ensure_packages default-jre-headless
 ensure_node
 
-echo "== cargo test (protocol, app state machine, ledger engine, SQLite store, contract and session suites)"
+echo "== cargo test (protocol, app state machine, ledger engine, SQLite store, contract and session suites, operator explorer)"
 cargo test --workspace --locked
 
 echo "== Kotlin bindings on the JVM against a real ledger-service"
@@ -22,3 +24,6 @@ scripts/kotlin-tests.sh
 
 echo "== syntax of the generated Swift and Kotlin bindings"
 scripts/syntax-checks.sh
+
+echo "== desktop app end to end in a real window (Xvfb, tauri-driver, WebKitWebDriver)"
+scripts/desktop-e2e.sh

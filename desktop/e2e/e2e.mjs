@@ -41,8 +41,9 @@ async function listening(port, what) {
 }
 
 /** Starts a process in a group of its own, so that everything it starts dies with it. */
-function start(command, args, env = {}) {
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+function start(command, args, env = {}, output = 'inherit') {
+  const stdio = ['ignore', output, 'inherit'];
+  const child = spawn(command, args, { detached: true, stdio, env: { ...process.env, ...env } });
   children.push(child);
   return child;
 }
@@ -134,6 +135,8 @@ async function main() {
     await screenshot(driver, '4-bad-amount');
 
     console.log('5. the operator sees every account, the transfers and the devices');
+    const watch = ['--port', String(ledgerPort), '--account', '00002', '--password', 'demo', '--device-name', 'Pixel 8 (bank watch)'];
+    start(join(bin, 'bank'), [...watch, '--storage-dir', join(scratch, 'watch'), 'watch'], {}, 'ignore');
     await driver.click('#sign-out');
     await driver.click('#mode-operator');
     await driver.type('#password', 'operator');
@@ -155,8 +158,11 @@ async function main() {
     assertIncludes(feed[2], '#00001 → #00002', 'the desktop transfer');
     await driver.until('00005 balance', async () => (await driver.run('return document.getElementById("accounts").innerText')).includes('$10.00'));
     assertEqual(await driver.text('#total'), '$4,576.14', 'the total after the live transfer');
-    const devices = await driver.run('return document.getElementById("device-list").innerText');
-    assertIncludes(devices, 'Desktop', 'the desktop device in the device list');
+    const devices = await driver.until('the watching device online', () =>
+      driver.run('return document.getElementById("device-list").innerText'), (text) => text.includes('Online since'));
+    assertIncludes(devices, 'Pixel 8 (bank watch)', 'the watching device');
+    assertIncludes(devices, 'Desktop', 'the signed-out desktop in the device list');
+    assertIncludes(devices, 'Last seen', 'the signed-out desktop');
     assertIncludes(await driver.text('#ledger-text'), 'Ledger online', 'the ledger status');
     await screenshot(driver, '5-operator');
   } catch (error) {
