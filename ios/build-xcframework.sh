@@ -23,10 +23,13 @@ fail() {
 [[ "$(uname -s)" == Darwin ]] || fail "building for iOS needs a Mac with Xcode 16."
 xcodebuild -version >/dev/null 2>&1 ||
   fail "xcodebuild does not work. Install Xcode 16, open it once, then run: sudo xcode-select -s /Applications/Xcode.app"
-xcrun --sdk iphoneos --show-sdk-path >/dev/null 2>&1 && xcrun --sdk iphonesimulator --show-sdk-path >/dev/null 2>&1 ||
-  fail "the iOS SDKs are missing. In Xcode, Settings > Components, install the iOS platform."
-command -v cargo >/dev/null && command -v rustup >/dev/null ||
-  fail "cargo or rustup not found. Install Rust with rustup: https://rustup.rs"
+for sdk in iphoneos iphonesimulator; do
+  xcrun --sdk "$sdk" --show-sdk-path >/dev/null 2>&1 ||
+    fail "the $sdk SDK is missing. In Xcode, Settings > Components, install the iOS platform."
+done
+for tool in cargo rustup; do
+  command -v "$tool" >/dev/null || fail "$tool not found. Install Rust with rustup: https://rustup.rs"
+done
 
 cd "$root"   # so rustup applies this repository's toolchain, if it pins one
 installed="$(rustup target list --installed)"
@@ -36,7 +39,10 @@ for target in "$device_target" "${simulator_targets[@]}"; do
 done
 ((${#missing[@]} == 0)) || fail "Rust cannot build for ${missing[*]} yet. Run: rustup target add ${missing[*]}"
 
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
+# Absolute, and the same for the generator run from core/ below.
+mkdir -p "${CARGO_TARGET_DIR:-target}"
+target_dir="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)"
+export CARGO_TARGET_DIR="$target_dir"
 work="$target_dir/ios-xcframework"
 rm -rf "$work"
 mkdir -p "$work/simulator" "$work/headers" "$work/swift"
