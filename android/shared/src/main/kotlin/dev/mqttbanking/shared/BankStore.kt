@@ -66,7 +66,7 @@ class BankStore(
         if (current != null) return@launch
         val login = memory.load() ?: return@launch
         val password = credentials.password(login.account) ?: return@launch
-        open(login, password, LoginState.Phase.SIGNED_IN)
+        openSession(login, password, LoginState.Phase.SIGNED_IN)
     }
 
     /**
@@ -75,7 +75,7 @@ class BankStore(
      */
     fun signIn(broker: String, account: String, password: String): Job = scope.launch {
         if (current != null) return@launch
-        open(RememberedLogin(broker, account), password, LoginState.Phase.SIGNING_IN)
+        openSession(RememberedLogin(broker, account), password, LoginState.Phase.SIGNING_IN)
     }
 
     /** Ends the session, or the sign-in in progress, and forgets the account's password. */
@@ -115,7 +115,7 @@ class BankStore(
         scope.launch { current?.session?.loadMoreHistory() }
     }
 
-    private fun open(login: RememberedLogin, password: String, phase: LoginState.Phase) {
+    private fun openSession(login: RememberedLogin, password: String, phase: LoginState.Phase) {
         val device = Device(login, password)
         try {
             val config = loginConfig(login.broker, login.account, password, deviceName, storageDir)
