@@ -94,11 +94,16 @@ async function main() {
     await driver.until('the window to load', () => driver.run('return document.body.dataset.ready === "true"'));
     await driver.run('localStorage.clear()');
 
-    console.log('1. sign in as 00001');
-    await driver.type('#broker', `127.0.0.1:${ledgerPort}`);
+    console.log('1. sign in as 00001, after a typo in the broker address');
+    await driver.type('#broker', `127.0.0.1:${ledgerPort}x`);
     await driver.type('#account', '00001');
     await driver.type('#password', 'demo');
-    await screenshot(driver, '1-sign-in');
+    await driver.click('#sign-in');
+    const loginError = await driver.until('the address error', () => driver.text('#login-error'));
+    assertIncludes(loginError, 'is not a port', 'the login error');
+    await screenshot(driver, '1-sign-in-error');
+    await driver.type('#broker', `127.0.0.1:${ledgerPort}`);
+    await driver.type('#password', 'demo');
     await driver.click('#sign-in');
     await driver.until('the opening balance', () => driver.text('#balance'), (text) => text === '$1,000.00');
     await driver.until('online', () => driver.text('#connection-text'), (text) => text === 'Online');

@@ -170,6 +170,8 @@ function renderOperator(view) {
   $('device-list').replaceChildren(...devices);
   $('devices-empty').hidden = devices.length > 0;
   $('devices-online').textContent = `${view.devices_online} online`;
+  setText('ignored', view.ignored_messages
+    ? `${view.ignored_messages} malformed messages ignored (someone is publishing bad data).` : '');
 }
 
 // --- Wiring --------------------------------------------------------------------------
