@@ -46,6 +46,8 @@ final class BankStore: ObservableObject {
     }
 
     func signIn(_ login: Login) {
+        // One session at a time: the core refuses a second one on the same account and storage.
+        guard session == nil else { return }
         signInError = nil
         do {
             let storageDir = try Self.storageDirectory().path

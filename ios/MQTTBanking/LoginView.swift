@@ -37,7 +37,7 @@ struct LoginView: View {
                     .submitLabel(.go)
                     .onSubmit { signIn() }
             } footer: {
-                Text("The computer running ledger-service, as it prints at startup: 192.168.1.20, or mqtts://host:8883 for TLS.")
+                Text("The address ledger-service prints at startup, such as 192.168.1.20. For TLS: mqtts://host:8883.")
             }
             .autocorrectionDisabled()
             .disabled(signingIn)
