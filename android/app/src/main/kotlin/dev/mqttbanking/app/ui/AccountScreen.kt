@@ -29,11 +29,11 @@ import androidx.compose.material.icons.filled.KeyboardArrowDown
 import androidx.compose.material.icons.filled.KeyboardArrowUp
 import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Button
+import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.CircularProgressIndicator
 import androidx.compose.material3.ExperimentalMaterial3Api
-import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
 import androidx.compose.material3.ListItem
@@ -169,25 +169,20 @@ private fun LazyListScope.home(view: ViewModel, onSend: () -> Unit, onSeeAll: ()
             TextButton(onClick = onSeeAll) { Text("See all") }
         }
     }
-    rows(view.history.take(RECENT_ROWS), view.historyLoading)
+    historyRows(view.history.take(RECENT_ROWS), view.historyLoading)
 }
 
 private fun LazyListScope.history(view: ViewModel, store: BankStore) {
-    rows(view.history, view.historyLoading)
+    historyRows(view.history, view.historyLoading)
     if (view.canLoadMoreHistory) {
         item { TextButton(onClick = store::loadMoreHistory, Modifier.fillMaxWidth()) { Text("Load older transfers") } }
     }
 }
 
-private fun LazyListScope.rows(rows: List<HistoryRow>, loading: Boolean) {
+private fun LazyListScope.historyRows(rows: List<HistoryRow>, loading: Boolean) {
     when {
-        rows.isNotEmpty() -> item {
-            Card(colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.surfaceContainerLow)) {
-                rows.forEachIndexed { index, row ->
-                    if (index > 0) HorizontalDivider(Modifier.padding(start = 72.dp))
-                    HistoryItem(row)
-                }
-            }
+        rows.isNotEmpty() -> items(rows, key = { it.id }) { row ->
+            Card(colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.surfaceContainerLow)) { HistoryItem(row) }
         }
         loading -> item { Box(Modifier.fillMaxWidth().padding(24.dp), Alignment.Center) { CircularProgressIndicator() } }
         else -> item { Text("No transfers yet", Modifier.padding(8.dp), color = MaterialTheme.colorScheme.onSurfaceVariant) }
@@ -209,7 +204,7 @@ private fun BalanceCard(view: ViewModel, onSend: () -> Unit) {
                 Text("Open on ${view.devicesOnline.joinToString()}", color = colors.onPrimary.copy(alpha = 0.8f), style = MaterialTheme.typography.bodySmall)
             }
             Spacer(Modifier.height(12.dp))
-            Button(onClick = onSend) {
+            Button(onClick = onSend, colors = ButtonDefaults.buttonColors(containerColor = colors.onPrimary, contentColor = colors.primary)) {
                 Icon(Icons.AutoMirrored.Filled.Send, null, Modifier.size(18.dp))
                 Spacer(Modifier.width(8.dp))
                 Text("Send money")
