@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The whole workspace, so the Kotlin tests find ledger-service and bank beside the library,
-# and cargo builds the dependencies once with one set of features.
+# and cargo builds the dependencies once with one set of features. The workspace includes
+# the desktop app, which builds against WebKitGTK.
+source scripts/ensure-packages.sh
+ensure_packages build-essential pkg-config libwebkit2gtk-4.1-dev
 cargo build --locked --workspace "$@"
 profile=debug
 [[ " $* " == *" --release "* ]] && profile=release

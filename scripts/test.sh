@@ -22,7 +22,10 @@ cargo test --workspace --locked
 echo "== Kotlin bindings on the JVM against a real ledger-service"
 scripts/kotlin-tests.sh
 
-echo "== syntax of the generated Swift and Kotlin bindings"
+echo "== Android app logic (android/shared) on the JVM against a real ledger-service"
+scripts/android-tests.sh
+
+echo "== syntax of the generated bindings and of the Android and iOS shells"
 scripts/syntax-checks.sh
 
 echo "== desktop app end to end in a real window (Xvfb, tauri-driver, WebKitWebDriver)"
