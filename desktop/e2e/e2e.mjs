@@ -72,6 +72,15 @@ async function screenshot(driver, name) {
   console.log(`screenshot ${name}.png: ${stats.width}x${stats.height}, ${stats.colours} colours`);
 }
 
+/** Records, in the page, when #balance first shows `text`: the render itself, not the next poll. */
+const markBalance = (driver, text) => driver.run(`
+  const balance = document.getElementById('balance');
+  new MutationObserver((_, observer) => {
+    if (balance.textContent !== arguments[0]) return;
+    window.balanceShownAt = Date.now();
+    observer.disconnect();
+  }).observe(balance, { childList: true, characterData: true, subtree: true });`, text);
+
 const historyRows = (driver) => driver.run(`
   return [...document.querySelectorAll('#history li')].map((li) =>
     [...li.querySelectorAll('span')].map((span) => span.textContent).join(' | '));`);
@@ -112,8 +121,12 @@ async function main() {
     await driver.type('#payee', '00002');
     await driver.type('#amount', '25.00');
     await driver.type('#memo', 'Desktop lunch');
+    await markBalance(driver, '$975.00');
+    await driver.run(`document.getElementById('send').addEventListener('click', () => window.sentAt = Date.now(), { capture: true })`);
     await driver.click('#send');
     await driver.until('the new balance', () => driver.text('#balance'), (text) => text === '$975.00');
+    const roundTripMs = await driver.run('return window.balanceShownAt - window.sentAt');
+    console.log(`   LATENCY Send click -> new balance on screen: ${roundTripMs} ms`);
     const sent = await driver.until('the done row', async () => {
       const rows = await historyRows(driver);
       return rows[0]?.includes('Done') && rows[0];
@@ -122,8 +135,13 @@ async function main() {
     await screenshot(driver, '2-sent');
 
     console.log('3. 00003 pays 00001 from the bank CLI; the desktop updates without a click');
+    await markBalance(driver, '$1,040.86');
+    const started = Date.now();
     console.log(`   bank: ${await bank(ledgerPort, '00003', 'transfer', '00001', '65.86', '--memo', 'From the CLI')}`);
+    const exited = Date.now();
     await driver.until('the live balance', () => driver.text('#balance'), (text) => text === '$1,040.86');
+    const shownAt = await driver.run('return window.balanceShownAt');
+    console.log(`   LATENCY bank transfer started -> desktop shows it: ${shownAt - started} ms (the bank process took ${exited - started} ms to start, sign in, send and hear back)`);
     const received = await driver.until('the received row', async () => (await historyRows(driver)).find((row) => row.startsWith('From #00003')));
     assertIncludes(received, '+$65.86', 'the received row');
     assertIncludes(received, 'From the CLI', 'the received row');
