@@ -20,7 +20,13 @@ impl ViewObserver for Window {
     }
 }
 
-pub fn sign_in(app: &AppHandle, storage: PathBuf, broker: &str, account: &str, password: &str) -> Result<Session, String> {
+pub fn sign_in(
+    app: &AppHandle,
+    storage: PathBuf,
+    broker: &str,
+    account: &str,
+    password: &str,
+) -> Result<Session, String> {
     let storage = storage.to_str().ok_or("The app's data directory is not valid UTF-8; set BANK_DESKTOP_DATA_DIR.")?;
     let config = login_config(broker, account, password, &device_name(), storage).map_err(|error| error.to_string())?;
     let session = Session::new(config, Arc::new(Window(app.clone()))).map_err(|error| error.to_string())?;

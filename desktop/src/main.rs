@@ -36,7 +36,13 @@ fn not_signed_in() -> String {
 }
 
 #[tauri::command]
-fn sign_in(app: AppHandle, signed: State<'_, Signed>, broker: String, account: String, password: String) -> Result<ViewModel, String> {
+fn sign_in(
+    app: AppHandle,
+    signed: State<'_, Signed>,
+    broker: String,
+    account: String,
+    password: String,
+) -> Result<ViewModel, String> {
     let mut customer = locked(&signed.customer);
     // The old session releases its storage before the new one opens it.
     customer.take();
@@ -74,7 +80,12 @@ fn load_more_history(signed: State<'_, Signed>) -> Result<(), String> {
 }
 
 #[tauri::command]
-fn operator_sign_in(app: AppHandle, signed: State<'_, Signed>, broker: String, password: String) -> Result<OperatorView, String> {
+fn operator_sign_in(
+    app: AppHandle,
+    signed: State<'_, Signed>,
+    broker: String,
+    password: String,
+) -> Result<OperatorView, String> {
     let mut operator = locked(&signed.operator);
     operator.take();
     let started = Operator::start(&broker, &password, move |view| {
@@ -94,7 +105,9 @@ fn operator_sign_out(signed: State<'_, Signed>) {
 fn storage_dir(app: &AppHandle) -> Result<PathBuf, String> {
     match std::env::var_os("BANK_DESKTOP_DATA_DIR") {
         Some(dir) => Ok(PathBuf::from(dir)),
-        None => app.path().app_data_dir().map_err(|error| format!("Cannot find a data directory for the app ({error}).")),
+        None => {
+            app.path().app_data_dir().map_err(|error| format!("Cannot find a data directory for the app ({error})."))
+        }
     }
 }
 

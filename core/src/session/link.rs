@@ -103,16 +103,30 @@ fn invalid_ca(why: String) -> SessionError {
 pub enum LinkEvent {
     Connected,
     /// `retained` is set when the broker replays a stored message on subscribe.
-    Message { topic: String, payload: Vec<u8>, retained: bool },
+    Message {
+        topic: String,
+        payload: Vec<u8>,
+        retained: bool,
+    },
     /// With a reason a person can act on, and when the next attempt is.
-    Lost { reason: String, retry_in: Duration },
+    Lost {
+        reason: String,
+        retry_in: Duration,
+    },
     /// The broker refused the credentials; the loop has stopped.
-    LoginRefused { reason: String },
+    LoginRefused {
+        reason: String,
+    },
 }
 
 /// Polls `eventloop` until `stop` fires or the login is refused, passing events to
 /// `report`. `target` is `host:port`, for messages.
-pub async fn run(mut eventloop: EventLoop, mut stop: oneshot::Receiver<()>, report: impl Fn(LinkEvent), target: String) {
+pub async fn run(
+    mut eventloop: EventLoop,
+    mut stop: oneshot::Receiver<()>,
+    report: impl Fn(LinkEvent),
+    target: String,
+) {
     let mut retry_delay = RETRY_DELAY_MIN;
     loop {
         let polled = tokio::select! {

@@ -41,7 +41,7 @@ pub fn broker_address(text: &str) -> Result<(String, u16, bool), SessionError> {
             _ => {
                 return Err(invalid(format!(
                     "'{scheme}://' is not a broker address. Use mqtt://host:1883, or mqtts://host:8883 for TLS."
-                )))
+                )));
             }
         },
     };

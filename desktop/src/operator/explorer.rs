@@ -123,7 +123,9 @@ impl Explorer {
     /// Whether the message was understood.
     fn receive(&mut self, topic: &str, payload: &[u8], retained: bool, received_at: DateTime<Utc>) -> bool {
         if topic == topics::LEDGER_STATUS {
-            return serde_json::from_slice::<Online>(payload).map(|status| self.ledger_online = Some(status.online)).is_ok();
+            return serde_json::from_slice::<Online>(payload)
+                .map(|status| self.ledger_online = Some(status.online))
+                .is_ok();
         }
         if topic == topics::TRANSFER_FEED {
             return self.on_feed(payload);
@@ -158,7 +160,14 @@ impl Explorer {
 
     /// A live message is stamped with when it arrived; a retained one replays an old
     /// state, so only the time inside it can say when that was.
-    fn on_presence(&mut self, account: &str, device: &str, payload: &[u8], retained: bool, received: DateTime<Utc>) -> bool {
+    fn on_presence(
+        &mut self,
+        account: &str,
+        device: &str,
+        payload: &[u8],
+        retained: bool,
+        received: DateTime<Utc>,
+    ) -> bool {
         let Some(account) = AccountId::parse(account) else { return false };
         let Ok(presence) = serde_json::from_slice::<Presence>(payload) else { return false };
         let key = (account, device.chars().take(DEVICE_NAME_CHARS_MAX).collect::<String>());

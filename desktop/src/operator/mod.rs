@@ -13,8 +13,8 @@ use chrono::Utc;
 use rumqttc::{AsyncClient, QoS, SubscribeFilter};
 use tokio::sync::{oneshot, watch};
 
-use explorer::{Explorer, Input};
 pub use explorer::OperatorView;
+use explorer::{Explorer, Input};
 
 /// The operator's user name, as the ledger's access rules define it.
 const OPERATOR_USER: &str = "operator";
@@ -28,7 +28,11 @@ pub struct Operator {
 
 impl Operator {
     /// Starts connecting; `show` receives every new view, from a task of its own.
-    pub fn start(broker: &str, password: &str, show: impl Fn(OperatorView) + Send + 'static) -> Result<Operator, String> {
+    pub fn start(
+        broker: &str,
+        password: &str,
+        show: impl Fn(OperatorView) + Send + 'static,
+    ) -> Result<Operator, String> {
         let (host, port, tls) = broker_address(broker).map_err(|error| error.to_string())?;
         if password.is_empty() {
             return Err("Enter the operator password (the demo's is `operator`).".into());
@@ -36,7 +40,10 @@ impl Operator {
         let tls = tls.then(|| link::tls_config(None)).transpose().map_err(|error| error.to_string())?;
         let client_id = format!("operator-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         let mut options = link::options(client_id, &host, port, tls);
-        options.set_credentials(OPERATOR_USER, password).set_clean_session(true).set_keep_alive(Duration::from_secs(20));
+        options
+            .set_credentials(OPERATOR_USER, password)
+            .set_clean_session(true)
+            .set_keep_alive(Duration::from_secs(20));
         let (client, eventloop) = link::client(options);
 
         let offset = *chrono::Local::now().offset();
@@ -57,12 +64,19 @@ impl Operator {
     }
 }
 
-fn on_link_event(explorer: &Mutex<Explorer>, views: &watch::Sender<OperatorView>, client: &AsyncClient, event: link::LinkEvent) {
+fn on_link_event(
+    explorer: &Mutex<Explorer>,
+    views: &watch::Sender<OperatorView>,
+    client: &AsyncClient,
+    event: link::LinkEvent,
+) {
     let input = match event {
         link::LinkEvent::Connected => {
-            let filters = [topics::BALANCE_UPDATE_ALL, topics::TRANSFER_FEED, topics::PRESENCE_ALL, topics::LEDGER_STATUS];
+            let filters =
+                [topics::BALANCE_UPDATE_ALL, topics::TRANSFER_FEED, topics::PRESENCE_ALL, topics::LEDGER_STATUS];
             // A subscription that cannot be queued now is made again on the next CONNACK.
-            let _ = client.try_subscribe_many(filters.map(|filter| SubscribeFilter::new(filter.into(), QoS::AtLeastOnce)));
+            let _ =
+                client.try_subscribe_many(filters.map(|filter| SubscribeFilter::new(filter.into(), QoS::AtLeastOnce)));
             Input::Connected
         }
         link::LinkEvent::Message { topic, payload, retained } => {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use bank_core::protocol::{AccountId, AppliedTransfer, Amount, Direction, Entry, HistoryEntry, TransferResult};
+use bank_core::protocol::{AccountId, Amount, AppliedTransfer, Direction, Entry, HistoryEntry, TransferResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
@@ -267,7 +267,14 @@ fn applied_transfer(row: &Row<'_>) -> rusqlite::Result<Result<AppliedTransfer, S
     let build = || -> Result<AppliedTransfer, StoreError> {
         let id = Uuid::parse_str(&id)
             .map_err(|_| StoreError::Corrupt(format!("journal line for transfer {id} is unreadable")))?;
-        Ok(AppliedTransfer { id, from: account_id(&from)?, to: account_id(&to)?, amount: Amount::from_cents(amount), memo, at })
+        Ok(AppliedTransfer {
+            id,
+            from: account_id(&from)?,
+            to: account_id(&to)?,
+            amount: Amount::from_cents(amount),
+            memo,
+            at,
+        })
     };
     Ok(build())
 }

@@ -518,7 +518,9 @@ pub async fn the_transfer_feed_is_for_the_operator_only(broker: Broker) {
     for filter in ["bank/ledger/transfers", "bank/ledger/+", "bank/ledger/#"] {
         assert_eq!(payer.try_subscribe(filter, QoS::AtLeastOnce).await, [SubscribeReasonCode::Failure], "{filter}");
     }
-    payer.request("00001", json!({"id": Uuid::now_v7(), "to": "00002", "amount": "1.50", "memo": "tea"}).to_string()).await;
+    payer
+        .request("00001", json!({"id": Uuid::now_v7(), "to": "00002", "amount": "1.50", "memo": "tea"}).to_string())
+        .await;
     payer.request("00001", transfer("00003", "2").to_string()).await;
     payer.request("00001", transfer("00003", "5000").to_string()).await; // rejected: not in the feed
     payer.client.publish("bank/ledger/transfers", QoS::AtLeastOnce, true, r#"{"transfers":[]}"#).await.unwrap();

@@ -78,7 +78,10 @@ fn devices_show_when_they_came_online_and_when_they_were_last_seen() {
 fn ledger_and_connection_state_are_worded() {
     let mut explorer = Explorer::new(FixedOffset::east_opt(0).unwrap());
     assert_eq!(explorer.view().connection_text, "Connecting…");
-    explorer.update(Input::Lost { reason: "nothing is listening at 127.0.0.1:1883".into(), retry_in: Duration::from_millis(1500) });
+    explorer.update(Input::Lost {
+        reason: "nothing is listening at 127.0.0.1:1883".into(),
+        retry_in: Duration::from_millis(1500),
+    });
     assert_eq!(explorer.view().connection_text, "Offline: nothing is listening at 127.0.0.1:1883. Retrying in 2 s");
     explorer.update(Input::Connected);
     assert_eq!(explorer.view().ledger_text, "Ledger status unknown");
