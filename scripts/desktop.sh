@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-packages.sh
 ensure_packages libwebkit2gtk-4.1-dev build-essential pkg-config
-exec cargo run --locked --release -p bank-desktop
+exec cargo run --locked -p bank-desktop
