@@ -205,6 +205,14 @@ function assertIncludes(text, part, what) {
   if (!String(text).includes(part)) throw new Error(`${what}: expected ${JSON.stringify(text)} to include ${JSON.stringify(part)}`);
 }
 
+// An interrupted run still takes its processes with it.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
+}
+
 try {
   await main();
   console.log(`desktop e2e passed; screenshots in ${shots}`);
