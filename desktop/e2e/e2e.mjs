@@ -131,7 +131,10 @@ async function main() {
       const rows = await historyRows(driver);
       return rows[0]?.includes('Done') && rows[0];
     });
-    assertEqual(sent, 'To #00002 | -$25.00 | Desktop lunch | ' + sent.split(' | ')[3] + ' | Done | Balance $975.00', 'the sent row');
+    // Every part of the row, the local time (`Nov 25, 01:23`) by its shape.
+    const time = sent.split(' | ')[3];
+    if (!/^[A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2}$/.test(time)) throw new Error(`the sent row's time: ${sent}`);
+    assertEqual(sent, `To #00002 | -$25.00 | Desktop lunch | ${time} | Done | Balance $975.00`, 'the sent row');
     await screenshot(driver, '2-sent');
 
     console.log('3. 00003 pays 00001 from the bank CLI; the desktop updates without a click');

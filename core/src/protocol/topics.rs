@@ -59,6 +59,32 @@ impl Inbound {
     }
 }
 
+/// A topic the operator's explorer receives, decoded. Anything else is `None`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Watched<'a> {
+    BalanceUpdate(AccountId),
+    /// The account and the device id.
+    Presence(AccountId, &'a str),
+    LedgerStatus,
+    TransferFeed,
+}
+
+impl<'a> Watched<'a> {
+    pub fn parse(topic: &'a str) -> Option<Watched<'a>> {
+        match topic {
+            LEDGER_STATUS => return Some(Watched::LedgerStatus),
+            TRANSFER_FEED => return Some(Watched::TransferFeed),
+            _ => {}
+        }
+        if let Some(account) = topic.strip_prefix("bank/balanceUpdate/") {
+            return AccountId::parse(account).map(Watched::BalanceUpdate);
+        }
+        let (account, device) = topic.strip_prefix("bank/presence/")?.split_once('/')?;
+        let valid_device = !device.is_empty() && !device.contains(['/', '+', '#']);
+        AccountId::parse(account).filter(|_| valid_device).map(|account| Watched::Presence(account, device))
+    }
+}
+
 /// Whether every topic matched by `filter` is also matched by `allowed`
 /// (both MQTT topic filters). This is how a subscription is checked against an ACL
 /// rule: `bank/presence/00001/+` lies within itself, `#` lies within nothing narrower.
@@ -93,6 +119,26 @@ mod tests {
         assert_eq!(Inbound::parse("bank/transfer/request/1"), None);
         assert_eq!(Inbound::parse("bank/transfer/request/00001/x"), None);
         assert_eq!(Inbound::parse("bank/balanceUpdate/00001"), None);
+    }
+
+    #[test]
+    fn parses_what_the_operator_watches() {
+        let account = AccountId::parse("00001").unwrap();
+        assert_eq!(Watched::parse(&balance_update(account)), Some(Watched::BalanceUpdate(account)));
+        assert_eq!(Watched::parse(&presence(account, "a1b2")), Some(Watched::Presence(account, "a1b2")));
+        assert_eq!(Watched::parse(LEDGER_STATUS), Some(Watched::LedgerStatus));
+        assert_eq!(Watched::parse(TRANSFER_FEED), Some(Watched::TransferFeed));
+        for topic in [
+            "bank/balanceUpdate/1",
+            "bank/presence/00001",
+            "bank/presence/00001/",
+            "bank/presence/abc/x",
+            "bank/presence/00001/a/b",
+            "bank/transfer/result/00001",
+            "bank/elsewhere",
+        ] {
+            assert_eq!(Watched::parse(topic), None, "{topic}");
+        }
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use super::{SessionConfig, SessionError};
 
-pub const PORT_PLAIN: u16 = 1883;
-pub const PORT_TLS: u16 = 8883;
+const PORT_PLAIN: u16 = 1883;
+const PORT_TLS: u16 = 8883;
 
 /// Turns what a person typed on the login screen into a [`SessionConfig`]. The account
 /// and password are checked when the session opens; this only reads the address.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bank_core::app::{local_time, money};
 use bank_core::protocol::{
-    AccountId, Amount, AppliedTransfer, BalanceUpdate, MEMO_CHARS_MAX, Online, Presence, TransferFeed, topics,
+    AccountId, Amount, AppliedTransfer, BalanceUpdate, MEMO_CHARS_MAX, Online, Presence, TransferFeed, topics::Watched,
 };
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
@@ -122,26 +122,22 @@ impl Explorer {
 
     /// Whether the message was understood.
     fn receive(&mut self, topic: &str, payload: &[u8], retained: bool, received_at: DateTime<Utc>) -> bool {
-        if topic == topics::LEDGER_STATUS {
-            return serde_json::from_slice::<Online>(payload)
-                .map(|status| self.ledger_online = Some(status.online))
-                .is_ok();
+        match Watched::parse(topic) {
+            Some(Watched::LedgerStatus) => {
+                serde_json::from_slice::<Online>(payload).map(|status| self.ledger_online = Some(status.online)).is_ok()
+            }
+            Some(Watched::TransferFeed) => self.on_feed(payload),
+            Some(Watched::BalanceUpdate(account)) => self.on_balance(account, payload),
+            Some(Watched::Presence(account, device)) => {
+                self.on_presence(account, device, payload, retained, received_at)
+            }
+            None => false,
         }
-        if topic == topics::TRANSFER_FEED {
-            return self.on_feed(payload);
-        }
-        if let Some(account) = topic.strip_prefix("bank/balanceUpdate/") {
-            return self.on_balance(account, payload);
-        }
-        if let Some((account, device)) = topic.strip_prefix("bank/presence/").and_then(|rest| rest.split_once('/')) {
-            return self.on_presence(account, device, payload, retained, received_at);
-        }
-        false
     }
 
-    fn on_balance(&mut self, account: &str, payload: &[u8]) -> bool {
+    fn on_balance(&mut self, account: AccountId, payload: &[u8]) -> bool {
         let Ok(update) = serde_json::from_slice::<BalanceUpdate>(payload) else { return false };
-        if AccountId::parse(account) != Some(update.account) || update.balance.cents() < 0 {
+        if account != update.account || update.balance.cents() < 0 {
             return false;
         }
         let newer = self.balances.get(&update.account).is_none_or(|(_, version)| update.version > *version);
@@ -162,13 +158,12 @@ impl Explorer {
     /// state, so only the time inside it can say when that was.
     fn on_presence(
         &mut self,
-        account: &str,
+        account: AccountId,
         device: &str,
         payload: &[u8],
         retained: bool,
         received: DateTime<Utc>,
     ) -> bool {
-        let Some(account) = AccountId::parse(account) else { return false };
         let Ok(presence) = serde_json::from_slice::<Presence>(payload) else { return false };
         let key = (account, device.chars().take(DEVICE_NAME_CHARS_MAX).collect::<String>());
         if !self.devices.contains_key(&key) && self.devices.len() >= DEVICES_MAX {
