@@ -1,19 +1,13 @@
 //! `ledger-service`: run `cargo run -p ledger-service` and point devices at port 1883.
 
-mod access;
-mod broker;
-mod cli;
-mod config;
-mod ledger;
-mod service;
-
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command};
+use ledger_service::cli::{self, Cli, Command};
+use ledger_service::{config, service};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
