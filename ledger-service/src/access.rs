@@ -6,9 +6,10 @@
 
 use std::collections::HashMap;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordVerifier};
-use bank_core::protocol::{AccountId, filter_within, topics};
+use bank_core::protocol::topics::{Inbound, Watched};
+use bank_core::protocol::{AccountId, filter_within, is_device_id, topics};
+
+use crate::login::verifier;
 
 pub const LEDGER_USER: &str = "ledger";
 pub const OPERATOR_USER: &str = "operator";
@@ -33,6 +34,15 @@ impl Role {
     }
 }
 
+/// What proves a user's identity.
+#[derive(Clone, Copy, Debug)]
+pub enum Credential<'a> {
+    /// The ledger's own random password, compared in constant time.
+    Secret(&'a str),
+    /// An Argon2 PHC string.
+    Hash(&'a str),
+}
+
 /// The users the broker accepts. Passwords are stored as Argon2 PHC strings only.
 #[derive(Clone, Debug, Default)]
 pub struct Users {
@@ -52,17 +62,15 @@ impl Users {
         self
     }
 
-    /// The role of a user whose password is right, `None` otherwise.
-    pub fn authenticate(&self, username: &str, password: &str) -> Option<Role> {
-        if username == LEDGER_USER {
-            let expected = self.ledger_password.as_deref()?;
-            return constant_time_eq(expected.as_bytes(), password.as_bytes()).then_some(Role::Ledger);
-        }
-        if username == OPERATOR_USER {
-            return password_matches(self.operator.as_deref()?, password).then_some(Role::Operator);
-        }
-        let account = AccountId::parse(username)?;
-        password_matches(self.accounts.get(&account)?, password).then_some(Role::Account(account))
+    /// The role a username stands for and what proves it, `None` for unknown users.
+    pub fn credential(&self, username: &str) -> Option<(Role, Credential<'_>)> {
+        let role = Role::of_username(username)?;
+        let credential = match role {
+            Role::Ledger => Credential::Secret(self.ledger_password.as_deref()?),
+            Role::Operator => Credential::Hash(self.operator.as_deref()?),
+            Role::Account(account) => Credential::Hash(self.accounts.get(&account)?),
+        };
+        Some((role, credential))
     }
 
     /// Users that still accept a well-known demo password; worth a warning on a real network.
@@ -79,60 +87,88 @@ impl Users {
     }
 }
 
-pub fn may_publish(role: Role, topic: &str) -> bool {
-    match role {
+/// A signed-in client, as the ACL sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Client<'a> {
+    pub role: Role,
+    pub client_id: &'a str,
+    /// Signed in with a device token rather than the password.
+    pub by_token: bool,
+}
+
+impl Client<'_> {
+    /// The device of a bank-core client id, `bank-{account}-{device}`.
+    fn own_device(&self, account: AccountId) -> Option<&str> {
+        let device = self.client_id.strip_prefix("bank-")?.strip_prefix(account.as_str())?.strip_prefix('-')?;
+        is_device_id(device).then_some(device)
+    }
+}
+
+pub fn may_publish(client: Client, topic: &str) -> bool {
+    let account = match client.role {
+        Role::Ledger => return true,
+        Role::Operator => return false,
+        Role::Account(account) => account,
+    };
+    let own_device = |device: &str| client.own_device(account) == Some(device);
+    match Inbound::parse(topic) {
+        Some(Inbound::TransferRequest(payer)) | Some(Inbound::HistoryRequest(payer)) => payer == account,
+        // A token cannot mint tokens: only the password may, for the device it signs in.
+        Some(Inbound::TokenIssue(owner, device)) => owner == account && own_device(device) && !client.by_token,
+        Some(Inbound::TokenRevoke(owner, device)) => owner == account && own_device(device),
+        None => matches!(Watched::parse(topic), Some(Watched::Presence(owner, _)) if owner == account),
+    }
+}
+
+pub fn may_subscribe(client: Client, filter: &str) -> bool {
+    match client.role {
         Role::Ledger => true,
-        Role::Operator => false,
+        Role::Operator => filter_within(filter, "bank/#"),
         Role::Account(account) => {
-            topic == topics::transfer_request(account)
-                || topic == topics::history_request(account)
-                || is_own_presence(account, topic)
+            let token_result = client.own_device(account).map(|device| topics::token_result(account, device));
+            [
+                Some(topics::transfer_result(account)),
+                Some(topics::balance_update(account)),
+                Some(topics::history_result(account)),
+                Some(topics::presence_all(account)),
+                Some(topics::LEDGER_STATUS.to_string()),
+                token_result,
+            ]
+            .iter()
+            .flatten()
+            .any(|allowed| filter_within(filter, allowed))
         }
     }
 }
 
-pub fn may_subscribe(role: Role, filter: &str) -> bool {
-    match role {
-        Role::Ledger => true,
-        Role::Operator => filter_within(filter, "bank/#"),
-        Role::Account(account) => [
-            topics::transfer_result(account),
-            topics::balance_update(account),
-            topics::history_result(account),
-            topics::presence_all(account),
-            topics::LEDGER_STATUS.to_string(),
-        ]
-        .iter()
-        .any(|allowed| filter_within(filter, allowed)),
-    }
-}
-
-/// `bank/presence/{account}/{device}` with a single, non-wildcard device level.
-fn is_own_presence(account: AccountId, topic: &str) -> bool {
-    let prefix = topics::presence(account, "");
-    topic.strip_prefix(&prefix).is_some_and(|device| !device.is_empty() && !device.contains(['/', '+', '#']))
-}
-
 fn password_matches(phc: &str, password: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+    verifier::matches(phc, password.as_bytes(), &mut Vec::new())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn account(id: &str) -> Role {
-        Role::Account(AccountId::parse(id).unwrap())
+    const PHONE: &str = "bank-00001-a1b2c3d4e5f6";
+
+    fn account(id: &str) -> Client<'static> {
+        Client { role: Role::Account(AccountId::parse(id).unwrap()), client_id: PHONE, by_token: false }
+    }
+
+    fn operator() -> Client<'static> {
+        Client { role: Role::Operator, client_id: "explorer", by_token: false }
     }
 
     #[test]
     fn an_account_publishes_only_its_own_requests_and_presence() {
         let me = account("00001");
-        for topic in ["bank/transfer/request/00001", "bank/history/request/00001", "bank/presence/00001/phone"] {
+        for topic in [
+            "bank/transfer/request/00001",
+            "bank/history/request/00001",
+            "bank/presence/00001/phone",
+            "token/issue/00001/a1b2c3d4e5f6",
+            "token/revoke/00001/a1b2c3d4e5f6",
+        ] {
             assert!(may_publish(me, topic), "{topic}");
         }
         for topic in [
@@ -145,9 +181,23 @@ mod tests {
             "bank/transfer/result/00001",
             "bank/ledger/status",
             "bank/transfer/request/00001/x",
+            "token/issue/00001/000000000000",
+            "token/revoke/00001/000000000000",
+            "token/issue/00002/a1b2c3d4e5f6",
+            "token/result/00001/a1b2c3d4e5f6",
         ] {
             assert!(!may_publish(me, topic), "{topic}");
         }
+    }
+
+    #[test]
+    fn a_token_cannot_mint_tokens_but_can_revoke() {
+        let me = Client { by_token: true, ..account("00001") };
+        assert!(!may_publish(me, "token/issue/00001/a1b2c3d4e5f6"));
+        assert!(may_publish(me, "token/revoke/00001/a1b2c3d4e5f6"));
+        let other_client = Client { client_id: "mosquitto_pub-123", ..account("00001") };
+        assert!(!may_publish(other_client, "token/issue/00001/a1b2c3d4e5f6"));
+        assert!(!may_subscribe(other_client, "token/result/00001/+"));
     }
 
     #[test]
@@ -160,6 +210,7 @@ mod tests {
             "bank/presence/00001/+",
             "bank/presence/00001/tablet",
             "bank/ledger/status",
+            "token/result/00001/a1b2c3d4e5f6",
         ] {
             assert!(may_subscribe(me, filter), "{filter}");
         }
@@ -173,35 +224,23 @@ mod tests {
             "bank/presence/+/+",
             "bank/presence/00001/#",
             "$SYS/#",
+            "token/result/00001/+",
+            "token/result/00001/000000000000",
+            "token/#",
         ] {
             assert!(!may_subscribe(me, filter), "{filter}");
         }
     }
 
     #[test]
-    fn the_operator_reads_the_bank_and_writes_nothing() {
-        assert!(may_subscribe(Role::Operator, "bank/#"));
-        assert!(may_subscribe(Role::Operator, "bank/balanceUpdate/+"));
-        assert!(!may_subscribe(Role::Operator, "#"));
-        assert!(!may_subscribe(Role::Operator, "$SYS/#"));
-        assert!(!may_publish(Role::Operator, "bank/transfer/request/00001"));
-        assert!(!may_publish(Role::Operator, "bank/presence/00001/x"));
-    }
-
-    #[test]
-    fn authentication_needs_the_right_password_for_the_right_user() {
-        let hash = crate::config::hash_password("s3cret").unwrap();
-        let accounts = HashMap::from([(AccountId::parse("00001").unwrap(), hash.clone())]);
-        let users = Users::new(accounts, Some(hash)).with_ledger_password("random".into());
-        assert_eq!(users.authenticate("00001", "s3cret"), Some(account("00001")));
-        assert_eq!(users.authenticate("operator", "s3cret"), Some(Role::Operator));
-        assert_eq!(users.authenticate("ledger", "random"), Some(Role::Ledger));
-        for (user, password) in
-            [("00001", "demo"), ("00001", ""), ("00002", "s3cret"), ("ledger", "rando"), ("", ""), ("1", "s3cret")]
-        {
-            assert_eq!(users.authenticate(user, password), None, "{user}/{password}");
+    fn the_operator_reads_the_bank_but_no_token_and_writes_nothing() {
+        for filter in ["bank/#", "bank/balanceUpdate/+", "bank/ledger/#", "bank/presence/+/+"] {
+            assert!(may_subscribe(operator(), filter), "{filter}");
         }
-        assert_eq!(Users::default().authenticate("ledger", ""), None, "no ledger login without a password set");
-        assert!(users.with_demo_passwords().is_empty());
+        for filter in ["#", "$SYS/#", "+/result/#", "token/result/+/+", "token/#"] {
+            assert!(!may_subscribe(operator(), filter), "{filter}");
+        }
+        assert!(!may_publish(operator(), "bank/transfer/request/00001"));
+        assert!(!may_publish(operator(), "bank/presence/00001/x"));
     }
 }

@@ -6,4 +6,5 @@ pub mod broker;
 pub mod cli;
 pub mod config;
 pub mod ledger;
+pub mod login;
 pub mod service;

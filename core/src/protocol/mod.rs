@@ -9,9 +9,10 @@ mod amount;
 mod messages;
 mod reason;
 mod request;
+mod token;
 pub mod topics;
 
-pub use topics::filter_within;
+pub use topics::{filter_within, is_device_id};
 
 pub use account::AccountId;
 pub use amount::{Amount, AmountError};
@@ -24,3 +25,4 @@ pub use request::{
     BadRequest, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX, MEMO_CHARS_MAX, PAYLOAD_BYTES_MAX, TransferRequest,
     check_memo, parse_history_request, parse_transfer_request,
 };
+pub use token::{DEVICE_NAME_CHARS_MAX, TOKEN_PREFIX, TokenIssue, TokenResult, TokenRevoke, is_token};

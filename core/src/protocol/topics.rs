@@ -5,6 +5,12 @@ use super::AccountId;
 
 pub const TRANSFER_REQUEST_ALL: &str = "bank/transfer/request/+";
 pub const HISTORY_REQUEST_ALL: &str = "bank/history/request/+";
+/// Token topics live outside `bank/` on purpose: the operator may read all of `bank/#`,
+/// and must never see a device's token.
+pub const TOKEN_ISSUE_ALL: &str = "token/issue/+/+";
+pub const TOKEN_REVOKE_ALL: &str = "token/revoke/+/+";
+/// Every token topic: no one but the device it names may read a token result.
+pub const TOKEN_ALL: &str = "token/#";
 pub const LEDGER_STATUS: &str = "bank/ledger/status";
 pub const TRANSFER_FEED: &str = "bank/ledger/transfers";
 /// What the operator's explorer subscribes to.
@@ -35,6 +41,26 @@ pub fn presence(account: AccountId, device: &str) -> String {
     format!("bank/presence/{account}/{device}")
 }
 
+pub fn token_issue(account: AccountId, device: &str) -> String {
+    format!("token/issue/{account}/{device}")
+}
+
+pub fn token_revoke(account: AccountId, device: &str) -> String {
+    format!("token/revoke/{account}/{device}")
+}
+
+pub fn token_result(account: AccountId, device: &str) -> String {
+    format!("token/result/{account}/{device}")
+}
+
+/// A device id as a topic level: what follows the account in presence and token topics.
+pub fn is_device_id(level: &str) -> bool {
+    (1..=DEVICE_ID_BYTES_MAX).contains(&level.len()) && !level.contains(['/', '+', '#'])
+}
+
+/// Bounds a device id, and so the client id `bank-{account}-{device}` built from it.
+pub const DEVICE_ID_BYTES_MAX: usize = 64;
+
 /// Filter matching the presence of every device of one account.
 pub fn presence_all(account: AccountId) -> String {
     format!("bank/presence/{account}/+")
@@ -42,21 +68,35 @@ pub fn presence_all(account: AccountId) -> String {
 
 /// A topic the ledger receives, decoded. Anything else is `None`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Inbound {
+pub enum Inbound<'a> {
     TransferRequest(AccountId),
     HistoryRequest(AccountId),
+    /// The account and the device asking for its own token.
+    TokenIssue(AccountId, &'a str),
+    /// The account and the device asking (it names the device to revoke in the payload).
+    TokenRevoke(AccountId, &'a str),
 }
 
-impl Inbound {
-    pub fn parse(topic: &str) -> Option<Inbound> {
+impl<'a> Inbound<'a> {
+    pub fn parse(topic: &'a str) -> Option<Inbound<'a>> {
         if let Some(account) = topic.strip_prefix("bank/transfer/request/") {
             return AccountId::parse(account).map(Inbound::TransferRequest);
         }
         if let Some(account) = topic.strip_prefix("bank/history/request/") {
             return AccountId::parse(account).map(Inbound::HistoryRequest);
         }
-        None
+        if let Some(rest) = topic.strip_prefix("token/issue/") {
+            return account_and_device(rest).map(|(account, device)| Inbound::TokenIssue(account, device));
+        }
+        let rest = topic.strip_prefix("token/revoke/")?;
+        account_and_device(rest).map(|(account, device)| Inbound::TokenRevoke(account, device))
     }
+}
+
+/// `{account}/{device}`, both valid.
+pub fn account_and_device(levels: &str) -> Option<(AccountId, &str)> {
+    let (account, device) = levels.split_once('/')?;
+    AccountId::parse(account).filter(|_| is_device_id(device)).map(|account| (account, device))
 }
 
 /// A topic the operator's explorer receives, decoded. Anything else is `None`.
@@ -79,9 +119,8 @@ impl<'a> Watched<'a> {
         if let Some(account) = topic.strip_prefix("bank/balanceUpdate/") {
             return AccountId::parse(account).map(Watched::BalanceUpdate);
         }
-        let (account, device) = topic.strip_prefix("bank/presence/")?.split_once('/')?;
-        let valid_device = !device.is_empty() && !device.contains(['/', '+', '#']);
-        AccountId::parse(account).filter(|_| valid_device).map(|account| Watched::Presence(account, device))
+        let (account, device) = account_and_device(topic.strip_prefix("bank/presence/")?)?;
+        Some(Watched::Presence(account, device))
     }
 }
 
@@ -119,6 +158,12 @@ mod tests {
         assert_eq!(Inbound::parse("bank/transfer/request/1"), None);
         assert_eq!(Inbound::parse("bank/transfer/request/00001/x"), None);
         assert_eq!(Inbound::parse("bank/balanceUpdate/00001"), None);
+        assert_eq!(Inbound::parse("token/issue/00001/a1b2"), Some(Inbound::TokenIssue(account, "a1b2")));
+        assert_eq!(Inbound::parse("token/revoke/00001/a1b2"), Some(Inbound::TokenRevoke(account, "a1b2")));
+        for topic in ["token/issue/00001", "token/issue/00001/", "token/issue/00001/a/b"] {
+            assert_eq!(Inbound::parse(topic), None, "{topic}");
+        }
+        assert_eq!(Inbound::parse(&format!("token/issue/00001/{}", "a".repeat(65))), None);
     }
 
     #[test]

@@ -7,15 +7,16 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rmqtt::codec::v5::SubscribeAckReason;
 use rmqtt::hook::{Handler, HookResult, Parameter, ReturnType};
-use rmqtt::types::{AuthResult, ConnectInfo, LastWill, PublishAclResult, SubscribeAclResult};
+use rmqtt::types::{AuthResult, ConnectInfo, Id, LastWill, PublishAclResult, SubscribeAclResult};
 
-use crate::access::{Role, Users, may_publish, may_subscribe};
+use crate::access::{Client, Role, may_publish, may_subscribe};
+use crate::login::{Attempt, Logins, Verdict};
 
 /// Bounds the memory an attacker can make the broker spend on client ids.
 const CLIENT_IDS_MAX: usize = 100_000;
 
 pub struct AccessHook {
-    users: Arc<Users>,
+    logins: Logins,
     /// Which user each client id belongs to while it has a session. rmqtt keys sessions
     /// by client id alone, so without this a user could take over another user's
     /// persistent session and read the messages queued in it.
@@ -24,42 +25,58 @@ pub struct AccessHook {
 
 struct ClientIdOwner {
     username: String,
+    /// Signed in with a device token: such a session may not ask for another.
+    by_token: bool,
     /// Sessions under this id, online or offline; at 0 the id is free again.
     sessions: u32,
 }
 
 impl AccessHook {
-    pub fn new(users: Arc<Users>) -> AccessHook {
-        AccessHook { users, client_ids: Mutex::new(HashMap::new()) }
+    pub fn new(logins: Logins) -> AccessHook {
+        AccessHook { logins, client_ids: Mutex::new(HashMap::new()) }
     }
 
-    async fn authenticate(&self, connect: &ConnectInfo) -> bool {
-        let (Some(username), Some(password)) = (connect.username(), connect.password()) else {
-            return false;
+    async fn authenticate(&self, connect: &ConnectInfo) -> AuthResult {
+        let (Some(username), Some(secret)) = (connect.username(), connect.password()) else {
+            return AuthResult::BadUsernameOrPassword;
         };
-        let (username, password) = (username.to_string(), String::from_utf8_lossy(password).into_owned());
-        let (users, user) = (self.users.clone(), username.clone());
-        // Argon2 is deliberately slow: keep it off the broker's async threads.
-        let checked = tokio::task::spawn_blocking(move || users.authenticate(&user, &password)).await;
-        let Ok(Some(role)) = checked else {
-            tracing::info!(%username, "refused a login: unknown user or wrong password");
-            return false;
+        let client_id = connect.client_id();
+        let address = connect.id().remote_addr.map(|address| address.ip());
+        let attempt = Attempt { username, secret, client_id, address };
+        let (role, by_token) = match self.logins.check(&attempt).await {
+            Verdict::Allowed { role, by_token } => (role, by_token),
+            Verdict::Refused => return AuthResult::BadUsernameOrPassword,
+            // MQTT 3.1.1 has no "busy" a hook can send; bank-core reads this as "try again later".
+            Verdict::Busy => return AuthResult::NotAuthorized,
         };
+        let client = Client { role, client_id, by_token };
         // rmqtt does not run the publish ACL on wills, so a will topic is checked here.
         if let Some(will) = connect.last_will() {
             let topic = match will {
                 LastWill::V3(will) => will.topic.to_string(),
                 LastWill::V5(will) => will.topic.to_string(),
             };
-            if !may_publish(role, &topic) {
+            if !may_publish(client, &topic) {
                 tracing::info!(%username, %topic, "refused a will on a forbidden topic");
-                return false;
+                return AuthResult::NotAuthorized;
             }
         }
-        self.claim_client_id(connect.client_id(), &username)
+        match self.claim_client_id(client_id, username, by_token) {
+            // `false`: not a superuser, so the ACL hooks below always run.
+            true => AuthResult::Allow(false, None),
+            false => AuthResult::NotAuthorized,
+        }
     }
 
-    fn claim_client_id(&self, client_id: &str, username: &str) -> bool {
+    /// The client as the ACL sees it; `None` for a user that is not ours.
+    fn client<'a>(&self, id: &'a Id) -> Option<Client<'a>> {
+        let role = Role::of_username(id.username_ref())?;
+        let owners = self.client_ids.lock().expect("client id table is never poisoned");
+        let by_token = owners.get::<str>(&id.client_id).is_none_or(|owner| owner.by_token);
+        Some(Client { role, client_id: &id.client_id, by_token })
+    }
+
+    fn claim_client_id(&self, client_id: &str, username: &str, by_token: bool) -> bool {
         let mut owners = self.client_ids.lock().expect("client id table is never poisoned");
         if let Some(owner) = owners.get(client_id)
             && owner.username != username
@@ -75,17 +92,23 @@ impl AccessHook {
             tracing::warn!("{CLIENT_IDS_MAX} sessions exist; refusing new client ids until some end");
             return false;
         }
-        let owner =
-            owners.entry(client_id.to_string()).or_insert(ClientIdOwner { username: String::new(), sessions: 0 });
+        let owner = owners.entry(client_id.to_string()).or_insert(ClientIdOwner {
+            username: String::new(),
+            by_token,
+            sessions: 0,
+        });
         owner.username = username.to_string();
+        owner.by_token = by_token;
         true
     }
 
     fn session_created(&self, client_id: &str, username: &str) {
         let mut owners = self.client_ids.lock().expect("client id table is never poisoned");
-        let owner = owners
-            .entry(client_id.to_string())
-            .or_insert(ClientIdOwner { username: username.to_string(), sessions: 0 });
+        let owner = owners.entry(client_id.to_string()).or_insert(ClientIdOwner {
+            username: username.to_string(),
+            by_token: true,
+            sessions: 0,
+        });
         owner.sessions += 1;
     }
 
@@ -108,12 +131,7 @@ impl Handler for Shared {
     async fn hook(&self, param: &Parameter, accumulated: Option<HookResult>) -> ReturnType {
         match param {
             Parameter::ClientAuthenticate(connect) => {
-                let result = match self.0.authenticate(connect).await {
-                    // `false`: not a superuser, so the ACL hooks below always run.
-                    true => AuthResult::Allow(false, None),
-                    false => AuthResult::NotAuthorized,
-                };
-                (false, Some(HookResult::AuthResult(result)))
+                (false, Some(HookResult::AuthResult(self.0.authenticate(connect).await)))
             }
             Parameter::SessionCreated(session) => {
                 self.0.session_created(&session.id.client_id, session.id.username_ref());
@@ -124,8 +142,8 @@ impl Handler for Shared {
                 (true, accumulated)
             }
             Parameter::ClientSubscribeCheckAcl(session, subscribe) => {
-                let allowed = Role::of_username(session.id.username_ref())
-                    .is_some_and(|role| may_subscribe(role, &subscribe.topic_filter));
+                let allowed =
+                    self.0.client(&session.id).is_some_and(|client| may_subscribe(client, &subscribe.topic_filter));
                 let result = match allowed {
                     true => SubscribeAclResult::new_success(subscribe.opts.qos(), None),
                     false => SubscribeAclResult::new_failure(SubscribeAckReason::NotAuthorized),
@@ -133,8 +151,7 @@ impl Handler for Shared {
                 (false, Some(HookResult::SubscribeAclResult(result)))
             }
             Parameter::MessagePublishCheckAcl(session, publish) => {
-                let allowed =
-                    Role::of_username(session.id.username_ref()).is_some_and(|role| may_publish(role, &publish.topic));
+                let allowed = self.0.client(&session.id).is_some_and(|client| may_publish(client, &publish.topic));
                 // Denied: dropped, connection kept; MQTT 5 clients get PUBACK 0x87.
                 let result = if allowed { PublishAclResult::allow() } else { PublishAclResult::rejected(false, None) };
                 (false, Some(HookResult::PublishAclResult(result)))

@@ -19,7 +19,7 @@ use rmqtt::net::Builder;
 use rmqtt::server::MqttServer;
 use rmqtt::types::{Message, Reason};
 
-use crate::access::Users;
+use crate::login::Logins;
 
 /// Offline devices keep their session and queued messages this long (rmqtt's default is 2 h / 5 min).
 const SESSION_EXPIRY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
@@ -38,7 +38,7 @@ pub struct TlsListener {
 pub struct BrokerSettings {
     pub listen: SocketAddr,
     pub tls: Option<TlsListener>,
-    pub users: Arc<Users>,
+    pub logins: Logins,
 }
 
 pub struct EmbeddedBroker {
@@ -61,7 +61,7 @@ impl EmbeddedBroker {
             .await
             .map_err(|error| format!("cannot start the retained-message store: {error}"))?;
         let closing = Arc::new(AtomicBool::new(false));
-        register_hooks(&context, settings.users.clone(), closing.clone()).await;
+        register_hooks(&context, settings.logins, closing.clone()).await;
 
         let tcp = listener("mqtt", settings.listen).bind().and_then(|builder| builder.tcp()).map_err(|error| {
             format!(
@@ -128,9 +128,9 @@ fn listener(name: &str, address: SocketAddr) -> Builder {
         .message_expiry_interval(MESSAGE_EXPIRY)
 }
 
-async fn register_hooks(context: &ServerContext, users: Arc<Users>, closing: Arc<AtomicBool>) {
+async fn register_hooks(context: &ServerContext, logins: Logins, closing: Arc<AtomicBool>) {
     let register = context.extends.hook_mgr().register();
-    let access = Arc::new(hooks::AccessHook::new(users));
+    let access = Arc::new(hooks::AccessHook::new(logins));
     let hooks = [
         Type::ClientAuthenticate,
         Type::SessionCreated,

@@ -3,9 +3,11 @@
 
 mod connection;
 mod feed;
+mod tokens;
 mod worker;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +21,8 @@ use crate::broker::{BrokerSettings, EmbeddedBroker, TlsListener};
 use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::ledger::{SqliteStore, StoreError};
+use crate::login::Logins;
+use crate::login::tokens::TokenStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -41,6 +45,7 @@ pub enum ServiceError {
 }
 
 const DATABASE_FILE: &str = "ledger.sqlite3";
+const LOCK_FILE: &str = "ledger.lock";
 const SHUTDOWN_FLUSH_MAX: Duration = Duration::from_secs(3);
 /// A worker stuck publishing to a broker that stopped answering must not block shutdown;
 /// what it committed but did not publish is replayed to devices when they retry.
@@ -50,10 +55,15 @@ const SHUTDOWN_WORKER_MAX: Duration = Duration::from_secs(5);
 pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
     let config = Config::load(args.config.as_deref()).map_err(ServiceError::Setup)?;
     let external = args.broker.as_deref().map(Endpoint::parse).transpose().map_err(ServiceError::Setup)?;
+    let _lock = lock_data_dir(&args.data_dir)?;
     let store = open_store(&args, &config)?;
-    let (endpoint, broker) = match external {
-        Some(endpoint) => (endpoint, None),
-        None => start_embedded_broker(&args, &config).await?,
+    let (endpoint, broker, tokens) = match external {
+        Some(endpoint) => (endpoint, None, None),
+        None => {
+            let tokens = Arc::new(TokenStore::open(&args.data_dir.join(DATABASE_FILE))?);
+            let (endpoint, broker) = start_embedded_broker(&args, &config, tokens.clone()).await?;
+            (endpoint, Some(broker), Some(tokens))
+        }
     };
     print_banner(&args, &config, &endpoint, broker.is_some());
 
@@ -69,6 +79,7 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
         connections: connections_rx,
         batch_max: usize::from(args.batch_max),
         feed,
+        tokens,
     };
     let mut pump = tokio::spawn(connection::pump(eventloop, request_tx, connections_tx));
     let mut worker = tokio::spawn(worker.run(shutdown_rx));
@@ -94,19 +105,49 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
 }
 
 fn open_store(args: &RunArgs, config: &Config) -> Result<SqliteStore, ServiceError> {
-    std::fs::create_dir_all(&args.data_dir).map_err(|error| {
-        ServiceError::Setup(format!("cannot create data directory {}: {error}", args.data_dir.display()))
-    })?;
     let path = args.data_dir.join(DATABASE_FILE);
     let store = SqliteStore::open(&path, &config.opening_balances())?;
     tracing::info!(path = %path.display(), "ledger database open");
     Ok(store)
 }
 
+/// Held while the service runs: two ledgers on one directory would write one SQLite file
+/// and, with an external broker, take one client id from each other again and again.
+fn lock_data_dir(dir: &Path) -> Result<std::fs::File, ServiceError> {
+    let setup =
+        |what: &str, error: std::io::Error| ServiceError::Setup(format!("cannot {what} {}: {error}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(|error| setup("create data directory", error))?;
+    let path = dir.join(LOCK_FILE);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|error| setup("open the lock file in", error))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            return Err(ServiceError::Setup(format!(
+                "another ledger-service (process {}) is already using the data directory {}. Stop it first, or \
+                 give this one its own --data-dir",
+                holder.trim(),
+                dir.display()
+            )));
+        }
+        Err(std::fs::TryLockError::Error(error)) => return Err(setup("lock the data directory", error)),
+    }
+    use std::io::Write;
+    file.set_len(0).and_then(|()| write!(file, "{}", std::process::id())).map_err(|error| setup("write", error))?;
+    Ok(file)
+}
+
 async fn start_embedded_broker(
     args: &RunArgs,
     config: &Config,
-) -> Result<(Endpoint, Option<EmbeddedBroker>), ServiceError> {
+    tokens: Arc<TokenStore>,
+) -> Result<(Endpoint, EmbeddedBroker), ServiceError> {
     let ledger_password = uuid::Uuid::new_v4().simple().to_string();
     let users = Arc::new(config.users().with_ledger_password(ledger_password.clone()));
     let listens: Vec<SocketAddr> = [Some(args.mqtt_listen), args.mqtts_listen].into_iter().flatten().collect();
@@ -118,7 +159,7 @@ async fn start_embedded_broker(
         cert: args.tls_cert.clone().expect("clap requires --tls-cert with --mqtts-listen"),
         key: args.tls_key.clone().expect("clap requires --tls-key with --mqtts-listen"),
     });
-    let settings = BrokerSettings { listen: args.mqtt_listen, tls, users };
+    let settings = BrokerSettings { listen: args.mqtt_listen, tls, logins: Logins::new(users, Some(tokens)) };
     let broker = EmbeddedBroker::start(settings).await.map_err(ServiceError::Setup)?;
     let endpoint = Endpoint {
         host: loopback_for(args.mqtt_listen).ip().to_string(),
@@ -127,7 +168,7 @@ async fn start_embedded_broker(
         password: ledger_password,
         tls: false,
     };
-    Ok((endpoint, Some(broker)))
+    Ok((endpoint, broker))
 }
 
 /// The address this process uses to reach its own listener.

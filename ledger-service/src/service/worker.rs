@@ -4,16 +4,20 @@
 
 use std::time::{Instant, SystemTime};
 
+use std::sync::Arc;
+
 use bank_core::protocol::{
-    AccountId, BalanceUpdate, HistoryResult, Online, parse_history_request, topics, topics::Inbound,
+    AccountId, BalanceUpdate, HistoryResult, Online, TokenResult, parse_history_request, topics, topics::Inbound,
 };
 use rumqttc::{AsyncClient, Publish, QoS};
 use tokio::sync::{mpsc, watch};
 
 use super::ServiceError;
 use super::feed::Feed;
+use super::tokens::{self, TokenAction, TokenRequest};
 use crate::ledger::engine::{self, Applied, Submission};
 use crate::ledger::{SqliteStore, StoreError};
+use crate::login::tokens::TokenStore;
 
 pub struct Worker {
     pub client: AsyncClient,
@@ -24,12 +28,24 @@ pub struct Worker {
     pub connections: watch::Receiver<u64>,
     pub batch_max: usize,
     pub feed: Feed,
+    /// Set when the broker can check device tokens (the embedded one).
+    pub tokens: Option<Arc<TokenStore>>,
+}
+
+/// What one batch asked for, sorted by kind.
+#[derive(Default)]
+struct Requests {
+    submissions: Vec<Submission>,
+    history: Vec<(AccountId, Vec<u8>)>,
+    tokens: Vec<TokenRequest>,
 }
 
 /// Everything a batch produced, ready to publish.
 struct Committed {
     applied: Applied,
     pages: Vec<(AccountId, HistoryResult)>,
+    /// The account and device each answer goes to.
+    token_results: Vec<(AccountId, String, TokenResult)>,
 }
 
 impl Worker {
@@ -58,12 +74,12 @@ impl Worker {
     /// After every (re)connect: subscribe, say the ledger is online, and republish every
     /// balance, since a restarted broker may have lost its retained messages.
     async fn announce(&mut self) -> Result<(), ServiceError> {
-        self.client
-            .subscribe_many([
-                rumqttc::SubscribeFilter::new(topics::TRANSFER_REQUEST_ALL.into(), QoS::AtLeastOnce),
-                rumqttc::SubscribeFilter::new(topics::HISTORY_REQUEST_ALL.into(), QoS::AtLeastOnce),
-            ])
-            .await?;
+        let mut filters = vec![topics::TRANSFER_REQUEST_ALL, topics::HISTORY_REQUEST_ALL];
+        if self.tokens.is_some() {
+            filters.extend([topics::TOKEN_ISSUE_ALL, topics::TOKEN_REVOKE_ALL]);
+        }
+        let filters = filters.into_iter().map(|filter| rumqttc::SubscribeFilter::new(filter.into(), QoS::AtLeastOnce));
+        self.client.subscribe_many(filters).await?;
         self.client.publish(topics::LEDGER_STATUS, QoS::AtLeastOnce, true, Online::json(true)).await?;
         let accounts = self.store.as_ref().ok_or(ServiceError::StoreLost)?.accounts()?;
         for account in &accounts {
@@ -78,8 +94,7 @@ impl Worker {
 
     async fn process(&mut self, publishes: &[Publish]) -> Result<(), ServiceError> {
         let started = Instant::now();
-        let (submissions, history_requests) = sort_requests(publishes);
-        let committed = self.commit(submissions, history_requests).await?;
+        let committed = self.commit(sort_requests(publishes)).await?;
         let commit_us = started.elapsed().as_micros();
         let feed = self.feed.record(&committed.applied.batch).then_some(&self.feed);
         publish(&self.client, &committed, feed).await?;
@@ -91,15 +106,12 @@ impl Worker {
     }
 
     /// Applies and commits on the blocking pool, then reads history pages from the committed state.
-    async fn commit(
-        &mut self,
-        submissions: Vec<Submission>,
-        history_requests: Vec<(AccountId, Vec<u8>)>,
-    ) -> Result<Committed, ServiceError> {
+    async fn commit(&mut self, requests: Requests) -> Result<Committed, ServiceError> {
         let mut store = self.store.take().ok_or(ServiceError::StoreLost)?;
+        let tokens = self.tokens.clone();
         let at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
         let (store, committed) = tokio::task::spawn_blocking(move || {
-            let committed = commit_batch(&mut store, &submissions, &history_requests, &at);
+            let committed = commit_batch(&mut store, tokens.as_deref(), &requests, &at);
             (store, committed)
         })
         .await
@@ -126,6 +138,10 @@ async fn publish(client: &AsyncClient, committed: &Committed, feed: Option<&Feed
         let payload = serde_json::to_vec(page).expect("history pages always serialise");
         client.publish(topics::history_result(*account), QoS::AtLeastOnce, false, payload).await?;
     }
+    for (account, device, result) in &committed.token_results {
+        let payload = serde_json::to_vec(result).expect("token results always serialise");
+        client.publish(topics::token_result(*account, device), QoS::AtLeastOnce, false, payload).await?;
+    }
     Ok(())
 }
 
@@ -140,42 +156,53 @@ async fn publish_feed(client: &AsyncClient, feed: &Feed) -> Result<(), ServiceEr
     Ok(())
 }
 
-/// Splits a batch into transfer and history requests; anything else is acknowledged and dropped.
-fn sort_requests(publishes: &[Publish]) -> (Vec<Submission>, Vec<(AccountId, Vec<u8>)>) {
-    let mut submissions = Vec::new();
-    let mut history_requests = Vec::new();
+/// Sorts a batch by kind of request; anything else is acknowledged and dropped.
+fn sort_requests(publishes: &[Publish]) -> Requests {
+    let mut requests = Requests::default();
     for publish in publishes {
         if publish.retain {
             // Someone published a request with the retain flag; this is its replay on subscribe.
             tracing::warn!(topic = %publish.topic, "ignoring a retained request");
             continue;
         }
+        let payload = publish.payload.to_vec();
+        let token =
+            |account, device: &str, action, payload| TokenRequest { account, device: device.into(), action, payload };
         match Inbound::parse(&publish.topic) {
-            Some(Inbound::TransferRequest(payer)) => {
-                submissions.push(Submission { payer, payload: publish.payload.to_vec() })
+            Some(Inbound::TransferRequest(payer)) => requests.submissions.push(Submission { payer, payload }),
+            Some(Inbound::HistoryRequest(account)) => requests.history.push((account, payload)),
+            Some(Inbound::TokenIssue(account, device)) => {
+                requests.tokens.push(token(account, device, TokenAction::Issue, payload))
             }
-            Some(Inbound::HistoryRequest(account)) => history_requests.push((account, publish.payload.to_vec())),
+            Some(Inbound::TokenRevoke(account, device)) => {
+                requests.tokens.push(token(account, device, TokenAction::Revoke, payload))
+            }
             None => tracing::warn!(topic = %publish.topic, "ignoring a message on a topic the ledger does not serve"),
         }
     }
-    (submissions, history_requests)
+    requests
 }
 
 fn commit_batch(
     store: &mut SqliteStore,
-    submissions: &[Submission],
-    history_requests: &[(AccountId, Vec<u8>)],
+    tokens: Option<&TokenStore>,
+    requests: &Requests,
     at: &str,
 ) -> Result<Committed, StoreError> {
-    let applied = engine::apply(store, submissions, at)?;
+    let applied = engine::apply(store, &requests.submissions, at)?;
     if !applied.batch.is_empty() {
         store.commit(&applied.batch)?;
     }
-    let pages = history_requests
-        .iter()
+    let pages = (requests.history.iter())
         .map(|(account, payload)| Ok((*account, history_page(store, *account, payload)?)))
         .collect::<Result<_, StoreError>>()?;
-    Ok(Committed { applied, pages })
+    let token_results = match tokens {
+        Some(tokens) => (requests.tokens.iter())
+            .map(|request| Ok((request.account, request.device.clone(), tokens::answer(tokens, request, at)?)))
+            .collect::<Result<_, StoreError>>()?,
+        None => Vec::new(),
+    };
+    Ok(Committed { applied, pages, token_results })
 }
 
 fn history_page(store: &SqliteStore, account: AccountId, payload: &[u8]) -> Result<HistoryResult, StoreError> {

@@ -87,6 +87,10 @@ impl Ledger {
         assert!(online.is_some(), "ledger did not come online; log:\n{}", self.log());
     }
 
+    pub fn pid(&self) -> u32 {
+        self.process.as_ref().expect("ledger is running").id()
+    }
+
     /// `kill -9`: no shutdown code runs.
     pub fn kill(&mut self) {
         if let Some(mut process) = self.process.take() {

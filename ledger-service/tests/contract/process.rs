@@ -81,3 +81,21 @@ async fn the_tls_listener_serves_devices() {
         device.request("00004", json!({"id": Uuid::now_v7(), "to": "00005", "amount": "50"}).to_string()).await;
     assert!(matches!(result, bank_core::protocol::TransferResult::Accepted { version: 1, .. }), "{result:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_ledger_on_the_same_data_directory_exits_at_once() {
+    let ledger = Ledger::start(Broker::Embedded).await;
+    let data_dir = ledger.data_dir.path().display().to_string();
+    let other_port = format!("127.0.0.1:{}", crate::harness::free_port());
+    let started = std::time::Instant::now();
+    let (code, stderr) = ledger_service(&["--data-dir", &data_dir, "--mqtt-listen", &other_port]);
+    assert_ne!(code, 0, "{stderr}");
+    assert!(stderr.contains("already using the data directory") && stderr.contains(&data_dir), "{stderr}");
+    assert!(stderr.contains(&format!("process {}", ledger.pid())), "names the other process: {stderr}");
+    assert!(started.elapsed() < WAIT, "it waits for nothing");
+    // The first one is unharmed.
+    let device = ledger.connect("00001").await;
+    device.subscribe("bank/transfer/result/00001").await;
+    let result = device.request("00001", json!({"id": Uuid::now_v7(), "to": "00002", "amount": "1"}).to_string()).await;
+    assert!(matches!(result, bank_core::protocol::TransferResult::Accepted { .. }), "{result:?}");
+}
