@@ -22,6 +22,28 @@ pub struct Cli {
 pub enum Command {
     /// Read a password from standard input and print its hash for a --config file.
     HashPassword,
+    /// List or revoke device tokens; works while the service runs.
+    Tokens {
+        /// Directory of the ledger's SQLite file.
+        #[arg(long, env = "LEDGER_DATA_DIR", default_value = "./ledger-data")]
+        data_dir: PathBuf,
+        #[command(subcommand)]
+        action: TokensAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensAction {
+    /// Every device that holds a token: account, device id, name, when issued.
+    List,
+    /// End the token of one device of an account, or of all its devices. The device
+    /// must sign in with its password again.
+    Revoke {
+        /// The account, such as 00001.
+        account: String,
+        /// The device id (see `tokens list`); without it, every device of the account.
+        device: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +75,14 @@ pub struct RunArgs {
     /// Most transfer requests committed in one SQLite transaction (group commit); 1 turns it off.
     #[arg(long, env = "LEDGER_BATCH_MAX", default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub batch_max: u16,
+
+    /// Most publishes per second one device may make, sustained (embedded broker); 0 turns pacing off.
+    #[arg(long, env = "LEDGER_PUBLISH_RATE_MAX", default_value_t = 100)]
+    pub publish_rate_max: u32,
+
+    /// Publishes a device may make at once before pacing starts (embedded broker).
+    #[arg(long, env = "LEDGER_PUBLISH_BURST_MAX", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub publish_burst_max: u32,
 
     /// Use this external broker instead of the embedded one, e.g. mqtt://ledger:PASSWORD@127.0.0.1:1883.
     #[arg(long, env = "LEDGER_BROKER")]

@@ -6,13 +6,15 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use ledger_service::cli::{self, Cli, Command};
+use ledger_service::cli::{self, Cli, Command, TokensAction};
+use ledger_service::login::tokens::TokenStore;
 use ledger_service::{config, service};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::HashPassword) => hash_password(),
+        Some(Command::Tokens { data_dir, action }) => tokens(&data_dir, action),
         None => run(cli.run),
     };
     match result {
@@ -44,5 +46,27 @@ fn hash_password() -> Result<(), String> {
         return Err("no password on standard input; try: echo -n 'my password' | ledger-service hash-password".into());
     }
     println!("{}", config::hash_password(password)?);
+    Ok(())
+}
+
+fn tokens(data_dir: &std::path::Path, action: TokensAction) -> Result<(), String> {
+    let path = data_dir.join(service::DATABASE_FILE);
+    if !path.exists() {
+        return Err(format!("no ledger at {}; pass the service's --data-dir", path.display()));
+    }
+    let store = TokenStore::open(&path).map_err(|error| error.to_string())?;
+    match action {
+        TokensAction::List => {
+            for token in store.list().map_err(|error| error.to_string())? {
+                println!("{}  {}  {:<24}  issued {}", token.account, token.device, token.name, token.issued_at);
+            }
+        }
+        TokensAction::Revoke { account, device } => {
+            let parsed = bank_core::protocol::AccountId::parse(&account)
+                .ok_or_else(|| format!("{account:?} is not an account number; it is 5 digits, like 00001"))?;
+            let revoked = store.revoke(parsed, device.as_deref()).map_err(|error| error.to_string())?;
+            println!("revoked {revoked} device token(s) of account {account}");
+        }
+    }
     Ok(())
 }

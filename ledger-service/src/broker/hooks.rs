@@ -3,12 +3,14 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use rmqtt::codec::v5::SubscribeAckReason;
 use rmqtt::hook::{Handler, HookResult, Parameter, ReturnType};
 use rmqtt::types::{AuthResult, ConnectInfo, Id, LastWill, PublishAclResult, SubscribeAclResult};
 
+use super::pace::Pace;
 use crate::access::{Client, Role, may_publish, may_subscribe};
 use crate::login::{Attempt, Logins, Verdict};
 
@@ -17,6 +19,8 @@ const CLIENT_IDS_MAX: usize = 100_000;
 
 pub struct AccessHook {
     logins: Logins,
+    /// `None`: devices publish as fast as they like.
+    pace: Option<Pace>,
     /// Which user each client id belongs to while it has a session. rmqtt keys sessions
     /// by client id alone, so without this a user could take over another user's
     /// persistent session and read the messages queued in it.
@@ -29,11 +33,33 @@ struct ClientIdOwner {
     by_token: bool,
     /// Sessions under this id, online or offline; at 0 the id is free again.
     sessions: u32,
+    /// When its next publish is due at the sustained rate ([`Pace`]).
+    publish_due: Option<Instant>,
+}
+
+impl ClientIdOwner {
+    fn new(username: &str, by_token: bool) -> ClientIdOwner {
+        ClientIdOwner { username: username.to_string(), by_token, sessions: 0, publish_due: None }
+    }
 }
 
 impl AccessHook {
-    pub fn new(logins: Logins) -> AccessHook {
-        AccessHook { logins, client_ids: Mutex::new(HashMap::new()) }
+    pub fn new(logins: Logins, pace: Option<Pace>) -> AccessHook {
+        AccessHook { logins, pace, client_ids: Mutex::new(HashMap::new()) }
+    }
+
+    /// Makes a device that publishes faster than its rate wait. The ledger is never paced.
+    async fn pace(&self, client: Client<'_>) {
+        let (Some(pace), Role::Account(_)) = (self.pace, client.role) else { return };
+        let wait = {
+            let mut owners = self.client_ids.lock().expect("client id table is never poisoned");
+            let Some(owner) = owners.get_mut(client.client_id) else { return };
+            pace.wait(&mut owner.publish_due, Instant::now())
+        };
+        if !wait.is_zero() {
+            tracing::debug!(client_id = client.client_id, ?wait, "pacing a device over its publish rate");
+            tokio::time::sleep(wait).await;
+        }
     }
 
     async fn authenticate(&self, connect: &ConnectInfo) -> AuthResult {
@@ -92,11 +118,7 @@ impl AccessHook {
             tracing::warn!("{CLIENT_IDS_MAX} sessions exist; refusing new client ids until some end");
             return false;
         }
-        let owner = owners.entry(client_id.to_string()).or_insert(ClientIdOwner {
-            username: String::new(),
-            by_token,
-            sessions: 0,
-        });
+        let owner = owners.entry(client_id.to_string()).or_insert_with(|| ClientIdOwner::new(username, by_token));
         owner.username = username.to_string();
         owner.by_token = by_token;
         true
@@ -104,11 +126,8 @@ impl AccessHook {
 
     fn session_created(&self, client_id: &str, username: &str) {
         let mut owners = self.client_ids.lock().expect("client id table is never poisoned");
-        let owner = owners.entry(client_id.to_string()).or_insert(ClientIdOwner {
-            username: username.to_string(),
-            by_token: true,
-            sessions: 0,
-        });
+        // Created without a CONNECT seen here: assume the narrower rights.
+        let owner = owners.entry(client_id.to_string()).or_insert_with(|| ClientIdOwner::new(username, true));
         owner.sessions += 1;
     }
 
@@ -151,7 +170,11 @@ impl Handler for Shared {
                 (false, Some(HookResult::SubscribeAclResult(result)))
             }
             Parameter::MessagePublishCheckAcl(session, publish) => {
-                let allowed = self.0.client(&session.id).is_some_and(|client| may_publish(client, &publish.topic));
+                let client = self.0.client(&session.id);
+                let allowed = client.is_some_and(|client| may_publish(client, &publish.topic));
+                if let Some(client) = client.filter(|_| allowed) {
+                    self.0.pace(client).await;
+                }
                 // Denied: dropped, connection kept; MQTT 5 clients get PUBACK 0x87.
                 let result = if allowed { PublishAclResult::allow() } else { PublishAclResult::rejected(false, None) };
                 (false, Some(HookResult::PublishAclResult(result)))

@@ -5,6 +5,9 @@
 //! device, so embedded and external brokers differ only by URL.
 
 mod hooks;
+mod pace;
+
+pub use pace::Pace;
 
 use std::net::SocketAddr;
 use std::num::NonZeroU16;
@@ -39,6 +42,7 @@ pub struct BrokerSettings {
     pub listen: SocketAddr,
     pub tls: Option<TlsListener>,
     pub logins: Logins,
+    pub pace: Option<Pace>,
 }
 
 pub struct EmbeddedBroker {
@@ -61,7 +65,7 @@ impl EmbeddedBroker {
             .await
             .map_err(|error| format!("cannot start the retained-message store: {error}"))?;
         let closing = Arc::new(AtomicBool::new(false));
-        register_hooks(&context, settings.logins, closing.clone()).await;
+        register_hooks(&context, hooks::AccessHook::new(settings.logins, settings.pace), closing.clone()).await;
 
         let tcp = listener("mqtt", settings.listen).bind().and_then(|builder| builder.tcp()).map_err(|error| {
             format!(
@@ -128,9 +132,9 @@ fn listener(name: &str, address: SocketAddr) -> Builder {
         .message_expiry_interval(MESSAGE_EXPIRY)
 }
 
-async fn register_hooks(context: &ServerContext, logins: Logins, closing: Arc<AtomicBool>) {
+async fn register_hooks(context: &ServerContext, access: hooks::AccessHook, closing: Arc<AtomicBool>) {
     let register = context.extends.hook_mgr().register();
-    let access = Arc::new(hooks::AccessHook::new(logins));
+    let access = Arc::new(access);
     let hooks = [
         Type::ClientAuthenticate,
         Type::SessionCreated,

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 
 pub use connection::Endpoint;
 
-use crate::broker::{BrokerSettings, EmbeddedBroker, TlsListener};
+use crate::broker::{BrokerSettings, EmbeddedBroker, Pace, TlsListener};
 use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::ledger::{SqliteStore, StoreError};
@@ -44,7 +44,7 @@ pub enum ServiceError {
     TaskFailed(String),
 }
 
-const DATABASE_FILE: &str = "ledger.sqlite3";
+pub const DATABASE_FILE: &str = "ledger.sqlite3";
 const LOCK_FILE: &str = "ledger.lock";
 const SHUTDOWN_FLUSH_MAX: Duration = Duration::from_secs(3);
 /// A worker stuck publishing to a broker that stopped answering must not block shutdown;
@@ -159,7 +159,12 @@ async fn start_embedded_broker(
         cert: args.tls_cert.clone().expect("clap requires --tls-cert with --mqtts-listen"),
         key: args.tls_key.clone().expect("clap requires --tls-key with --mqtts-listen"),
     });
-    let settings = BrokerSettings { listen: args.mqtt_listen, tls, logins: Logins::new(users, Some(tokens)) };
+    let settings = BrokerSettings {
+        listen: args.mqtt_listen,
+        tls,
+        logins: Logins::new(users, Some(tokens)),
+        pace: Pace::new(args.publish_rate_max, args.publish_burst_max),
+    };
     let broker = EmbeddedBroker::start(settings).await.map_err(ServiceError::Setup)?;
     let endpoint = Endpoint {
         host: loopback_for(args.mqtt_listen).ip().to_string(),

@@ -540,3 +540,5 @@ pub async fn the_transfer_feed_is_for_the_operator_only(broker: Broker) {
         [r#""00001" "00004" "0.01" "lunch""#, r#""00001" "00003" "2.00" "lunch""#, r#""00001" "00002" "1.50" "tea""#]
     );
 }
+
+pub use crate::logins::token_topics_belong_to_their_device;

@@ -3,6 +3,7 @@
 
 mod cases;
 mod harness;
+mod logins;
 mod mqtt5;
 mod process;
 
@@ -42,6 +43,7 @@ on_both_brokers!(
     no_one_takes_over_another_users_session_or_will,
     group_commit_shares_transactions_between_concurrent_requests,
     the_transfer_feed_is_for_the_operator_only,
+    token_topics_belong_to_their_device,
 );
 
 /// Only an external broker keeps running while the ledger is down.
