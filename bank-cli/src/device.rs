@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Instant;
 
 use bank_core::app::{ConnectionState, ViewModel};
-use bank_core::session::{Session, SessionConfig, ViewObserver};
+use bank_core::session::{FileCredentialStore, Session, SessionConfig, ViewObserver};
 
 use crate::Failure;
 
@@ -27,7 +27,9 @@ impl ViewObserver for Forward {
 impl Device {
     pub fn open(config: SessionConfig) -> Result<Device, Failure> {
         let (sender, views) = channel();
-        let session = Session::new(config, Arc::new(Forward(sender))).map_err(Failure::usage)?;
+        // The token `bank` earns with the password lives beside its outbox, readable by its user only.
+        let credentials = Arc::new(FileCredentialStore::new(&config.storage_dir));
+        let session = Session::new(config, Arc::new(Forward(sender)), credentials).map_err(Failure::usage)?;
         let latest = session.view();
         Ok(Device { session, views, latest })
     }

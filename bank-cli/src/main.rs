@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bank_core::app::{HistoryRow, RowStatus, ViewModel};
-use bank_core::session::SessionConfig;
+use bank_core::session::{CredentialStore, FileCredentialStore, SessionConfig};
 use clap::{Parser, Subcommand};
 
 use device::Device;
@@ -51,7 +51,8 @@ struct Cli {
     /// Your 5-digit account number, such as 00001.
     #[arg(long, env = "BANK_ACCOUNT")]
     account: String,
-    /// The account's password (demo accounts use `demo`).
+    /// The account's password (demo accounts use `demo`). Needed once per device: after it,
+    /// `bank` signs in with the device token it keeps in --storage-dir.
     #[arg(long, env = "BANK_PASSWORD", hide_env_values = true)]
     password: Option<String>,
     /// Where this terminal keeps its device ids and the transfers waiting for the ledger
@@ -159,9 +160,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn config(cli: &Cli, storage: PathBuf, device_name: String) -> Result<SessionConfig, Failure> {
-    let password = cli.password.clone().ok_or_else(|| {
-        Failure::usage("no password: pass --password or set BANK_PASSWORD (demo accounts use `demo`)")
-    })?;
+    let has_token = FileCredentialStore::new(&storage).load(cli.account.clone()).is_some();
+    let password = match cli.password.clone() {
+        Some(password) => password,
+        // This device signed in before and kept its token.
+        None if has_token => String::new(),
+        None => {
+            return Err(Failure::usage("no password: pass --password or set BANK_PASSWORD (demo accounts use `demo`)"));
+        }
+    };
     let ca_certificate_pem = match &cli.ca_file {
         Some(path) => Some(
             std::fs::read_to_string(path)

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::app::ViewModel;
-use crate::session::{self, Session, SessionConfig, SessionError, ViewObserver};
+use crate::session::{self, CredentialStore, Session, SessionConfig, SessionError, ViewObserver};
 
 #[derive(uniffi::Object)]
 pub struct BankSession {
@@ -14,10 +14,16 @@ pub struct BankSession {
 
 #[uniffi::export]
 impl BankSession {
-    /// Opens the storage directory and loads the outbox. Does not connect yet.
+    /// Opens the storage directory and loads the outbox. Does not connect yet. The device
+    /// keeps its token in `credentials` (the Keystore or the Keychain), so after the first
+    /// sign-in the app need not keep the password: pass an empty one to use the token.
     #[uniffi::constructor]
-    pub fn new(config: SessionConfig, observer: Arc<dyn ViewObserver>) -> Result<Arc<BankSession>, SessionError> {
-        Ok(Arc::new(BankSession { session: Session::new(config, observer)? }))
+    pub fn new(
+        config: SessionConfig,
+        observer: Arc<dyn ViewObserver>,
+        credentials: Arc<dyn CredentialStore>,
+    ) -> Result<Arc<BankSession>, SessionError> {
+        Ok(Arc::new(BankSession { session: Session::new(config, observer, credentials)? }))
     }
 
     pub fn connect(&self) {
@@ -40,6 +46,16 @@ impl BankSession {
 
     pub fn load_more_history(&self) {
         self.session.load_more_history();
+    }
+
+    /// Ends the token of another device of this account; it must sign in with the password again.
+    pub fn revoke_device(&self, device: String) {
+        self.session.revoke_device(&device);
+    }
+
+    /// Revokes and forgets this device's token and disconnects.
+    pub fn sign_out(&self) {
+        self.session.sign_out();
     }
 
     pub fn view(&self) -> ViewModel {

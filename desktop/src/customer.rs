@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use bank_core::app::ViewModel;
-use bank_core::session::{Session, ViewObserver, login_config};
+use bank_core::session::{FileCredentialStore, Session, ViewObserver, login_config};
 use tauri::{AppHandle, Emitter};
 
 /// The event the window listens to for the customer's view model.
@@ -29,7 +29,9 @@ pub fn sign_in(
 ) -> Result<Session, String> {
     let storage = storage.to_str().ok_or("The app's data directory is not valid UTF-8; set BANK_DESKTOP_DATA_DIR.")?;
     let config = login_config(broker, account, password, &device_name(), storage).map_err(|error| error.to_string())?;
-    let session = Session::new(config, Arc::new(Window(app.clone()))).map_err(|error| error.to_string())?;
+    let credentials = Arc::new(FileCredentialStore::new(storage));
+    let session =
+        Session::new(config, Arc::new(Window(app.clone())), credentials).map_err(|error| error.to_string())?;
     session.connect();
     Ok(session)
 }

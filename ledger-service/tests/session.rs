@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bank_core::app::{ConnectionState, RowStatus};
-use bank_core::session::{Session, SessionConfig};
+use bank_core::session::{FileCredentialStore, Session, SessionConfig};
 use device::{Device, Forward, config, is_current};
 use harness::{Broker, Ledger, QUIET};
 use tempfile::TempDir;
@@ -167,12 +167,56 @@ async fn bad_configs_are_refused_with_the_field_to_fix() {
         (SessionConfig { storage_dir: "/proc/forbidden".into(), ..good.clone() }, "Cannot use /proc/forbidden"),
     ];
     let (sender, _views) = mpsc::unbounded_channel();
-    let _open = Session::new(good.clone(), Arc::new(Forward(sender))).unwrap();
+    let storage_dir = good.storage_dir.clone();
+    let files = || Arc::new(FileCredentialStore::new(&storage_dir));
+    let _open = Session::new(good.clone(), Arc::new(Forward(sender)), files()).unwrap();
     let cases =
         cases.into_iter().chain([(good, "account 00001 already has a session open on this storage; close it first.")]);
     for (config, expected) in cases {
         let (sender, _views) = mpsc::unbounded_channel();
-        let error = Session::new(config, Arc::new(Forward(sender))).err().expect("refused");
+        let error = Session::new(config, Arc::new(Forward(sender)), files()).err().expect("refused");
         assert!(error.to_string().contains(expected), "{error} lacks {expected:?}");
     }
+}
+
+/// A phone signs in once with its password, keeps a token, signs in with the token alone
+/// from then on, and is asked for the password again once another device revokes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_token_replaces_the_password_until_another_device_revokes_it() {
+    let ledger = Ledger::start(Broker::Embedded).await;
+    let (phone_storage, tablet_storage) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let token_file = phone_storage.path().join("accounts/00001/device-token");
+    let phone = Device::online(config(ledger.port, "00001", &phone_storage)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !token_file.exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let token = std::fs::read_to_string(&token_file).expect("the phone kept a token");
+    assert!(token.starts_with("bt1."), "{token}");
+    drop(phone);
+
+    let without_password = || SessionConfig { password: String::new(), ..config(ledger.port, "00001", &phone_storage) };
+    let phone = Device::online(without_password()).await;
+    let phone_id = std::fs::read_to_string(phone_storage.path().join("device-id")).unwrap();
+    let mut tablet = Device::online(config(ledger.port, "00001", &tablet_storage)).await;
+    tablet.session.revoke_device(phone_id.trim());
+    tablet
+        .until("the phone signed out", |view| view.notice.as_ref().is_some_and(|n| n.text.contains("signed out")))
+        .await;
+
+    phone.session.disconnect();
+    drop(phone);
+    let mut phone = Device::open(without_password());
+    phone.session.connect();
+    let view = phone.until("asked for the password", |view| view.connection == ConnectionState::LoginFailed).await;
+    assert!(view.connection_text.contains("Sign in with your password again"), "{}", view.connection_text);
+    assert!(!token_file.exists(), "the revoked token is forgotten");
+    drop(phone);
+    let error = Session::new(
+        without_password(),
+        Arc::new(Forward(mpsc::unbounded_channel().0)),
+        Arc::new(FileCredentialStore::new(phone_storage.path())),
+    )
+    .err();
+    assert!(error.is_some_and(|error| error.to_string().contains("Enter the password")), "no token, no password");
 }

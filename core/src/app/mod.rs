@@ -15,6 +15,6 @@ mod view;
 mod tests;
 
 pub use format::{money, signed_money, time as local_time};
-pub use model::{Connection, Effect, Event, Identity, Model};
+pub use model::{Connection, Effect, Event, Identity, Model, SignIn};
 pub use outbox::{OUTBOX_MAX, PendingTransfer};
 pub use view::{ConnectionState, HistoryRow, Notice, NoticeTone, RowStatus, TransferForm, ViewModel};

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::protocol::{
     AccountId, Amount, BalanceUpdate, Direction, HistoryEntry, HistoryRequest, HistoryResult, Online, Presence, Reason,
-    TransferResult, topics,
+    TokenIssue, TokenResult, TokenRevoke, TransferResult, is_device_id, topics,
 };
 
 use super::form::{Form, Limits};
@@ -40,8 +40,10 @@ pub enum Event {
         at: DateTime<Utc>,
     },
     LoadMoreHistory,
+    /// `request_id` names any request this connection makes of the ledger (a token).
     Connected {
         at: DateTime<Utc>,
+        request_id: Uuid,
     },
     ConnectionLost {
         reason: String,
@@ -59,6 +61,25 @@ pub enum Event {
         id: Uuid,
         error: String,
     },
+    /// End the token of another device of this account (seen in its presence), or of this one.
+    RevokeDevice {
+        device: String,
+        request_id: Uuid,
+    },
+    /// Forget this device's token and disconnect: the next session needs the password.
+    SignOut {
+        at: DateTime<Utc>,
+        request_id: Uuid,
+    },
+}
+
+/// What this session signed in with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignIn {
+    /// A password: once online, the device asks for a token of its own.
+    Password,
+    /// This device's token, from the shell's credential store.
+    Token,
 }
 
 /// What the session must do. Carried out in order.
@@ -74,6 +95,10 @@ pub enum Effect {
     },
     /// Write the whole outbox durably before anything after this effect happens.
     SaveOutbox(Vec<PendingTransfer>),
+    /// Keep this device token in the shell's credential store and sign in with it from now on.
+    SaveToken(String),
+    /// The token is revoked or given up: delete it from the credential store.
+    ForgetToken,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,6 +147,9 @@ pub struct Model {
     pub(super) devices: BTreeMap<String, String>,
     /// Messages that could not be understood; shown nowhere, kept for diagnosis.
     pub(super) ignored_messages: u64,
+    pub(super) sign_in: SignIn,
+    /// The id of this device's token request in flight.
+    pub(super) token_request: Option<Uuid>,
 }
 
 impl Model {
@@ -138,7 +166,14 @@ impl Model {
             notice: None,
             devices: BTreeMap::new(),
             ignored_messages: 0,
+            sign_in: SignIn::Password,
+            token_request: None,
         }
+    }
+
+    pub fn signing_in_with(mut self, sign_in: SignIn) -> Model {
+        self.sign_in = sign_in;
+        self
     }
 
     /// Whether the transfer is still in the outbox, waiting for the ledger.
@@ -165,7 +200,7 @@ impl Model {
             Event::LoadMoreHistory => {
                 self.history.request_older().map(|request| self.history_effect(&request)).into_iter().collect()
             }
-            Event::Connected { at } => self.connected(at),
+            Event::Connected { at, request_id } => self.connected(at, request_id),
             Event::ConnectionLost { reason, retry_in } => {
                 if self.is_linked() {
                     self.connection = Connection::Offline { reason, retry_in };
@@ -173,11 +208,14 @@ impl Model {
                 }
                 vec![]
             }
-            Event::LoginRefused { reason } => {
-                if self.is_linked() {
-                    self.connection = Connection::LoginFailed { reason };
-                }
-                vec![Effect::StopConnection]
+            Event::LoginRefused { reason } => self.login_refused(reason),
+            Event::RevokeDevice { device, request_id } => self.revoke(&device, request_id).into_iter().collect(),
+            Event::SignOut { at, request_id } => {
+                let own = self.identity.device_id.clone();
+                let revoke = self.revoke(&own, request_id);
+                let mut effects: Vec<Effect> = revoke.into_iter().chain([Effect::ForgetToken]).collect();
+                effects.extend(self.disconnect(at));
+                effects
             }
             Event::Message { topic, payload } => self.receive(&topic, &payload),
             Event::OutboxNotSaved { id, error } => {
@@ -218,22 +256,88 @@ impl Model {
 
     /// Everything a fresh connection needs, whether or not the broker kept the session:
     /// rumqttc drops queued publishes when it did not, so the outbox goes out again.
-    fn connected(&mut self, at: DateTime<Utc>) -> Vec<Effect> {
+    fn connected(&mut self, at: DateTime<Utc>, request_id: Uuid) -> Vec<Effect> {
         if !self.is_linked() {
             return vec![];
         }
         self.connection = Connection::Online;
-        let account = self.identity.account;
+        let (account, device) = (self.identity.account, self.identity.device_id.as_str());
         let filters = vec![
             topics::balance_update(account),
             topics::transfer_result(account),
             topics::history_result(account),
             topics::presence_all(account),
             topics::LEDGER_STATUS.to_string(),
+            topics::token_result(account, device),
         ];
         let mut effects = vec![Effect::Subscribe(filters), self.presence_effect(true, at)];
+        effects.extend(self.request_token(request_id));
         effects.extend(self.resend_unanswered());
         effects
+    }
+
+    /// A device signed in with its password asks for a token, so that it need not keep
+    /// the password nor make the broker run a slow password check on every reconnect.
+    fn request_token(&mut self, request_id: Uuid) -> Option<Effect> {
+        if self.sign_in != SignIn::Password {
+            return None;
+        }
+        self.token_request = Some(request_id);
+        let request = TokenIssue { id: request_id, name: Some(self.identity.device_name.clone()) };
+        let payload = serde_json::to_vec(&request).expect("a token request always serialises");
+        Some(Effect::Publish {
+            topic: topics::token_issue(self.identity.account, &self.identity.device_id),
+            payload,
+            retain: false,
+        })
+    }
+
+    fn revoke(&self, device: &str, request_id: Uuid) -> Option<Effect> {
+        if self.connection != Connection::Online || !is_device_id(device) {
+            return None;
+        }
+        let request = TokenRevoke { id: request_id, device: device.to_string() };
+        let payload = serde_json::to_vec(&request).expect("a revoke request always serialises");
+        let topic = topics::token_revoke(self.identity.account, &self.identity.device_id);
+        Some(Effect::Publish { topic, payload, retain: false })
+    }
+
+    /// A refused token means the device was signed out elsewhere: forget it and ask for
+    /// the password. A refused password just fails.
+    fn login_refused(&mut self, reason: String) -> Vec<Effect> {
+        if !self.is_linked() {
+            return vec![Effect::StopConnection];
+        }
+        if self.sign_in == SignIn::Token {
+            self.connection = Connection::LoginFailed {
+                reason: "this device was signed out. Sign in with your password again".into(),
+            };
+            return vec![Effect::ForgetToken, Effect::StopConnection];
+        }
+        self.connection = Connection::LoginFailed { reason };
+        vec![Effect::StopConnection]
+    }
+
+    fn on_token(&mut self, result: TokenResult) -> Vec<Effect> {
+        match result {
+            TokenResult::Issued { id, token } if self.token_request == Some(id) => {
+                self.token_request = None;
+                self.sign_in = SignIn::Token;
+                vec![Effect::SaveToken(token)]
+            }
+            TokenResult::Revoked { device, revoked: true, .. } => {
+                let name = self.devices.get(&device).cloned().unwrap_or_else(|| device.clone());
+                let text = format!("{name} is signed out. It needs the password to sign in again.");
+                self.notice = Some(Notice { tone: NoticeTone::Success, text });
+                vec![]
+            }
+            // No token: the device keeps signing in with its password.
+            TokenResult::Rejected { id, .. } if id.is_some() && id == self.token_request => {
+                self.token_request = None;
+                vec![]
+            }
+            _ => vec![],
+        }
     }
 
     fn submit(&mut self, mut form: Form, id: Uuid, at: DateTime<Utc>) -> Vec<Effect> {
@@ -285,6 +389,8 @@ impl Model {
             serde_json::from_slice(payload).ok().map(|status: Online| self.on_ledger_status(status.online))
         } else if let Some(device) = topic.strip_prefix(&topics::presence(account, "")) {
             serde_json::from_slice(payload).ok().map(|presence| self.on_presence(device, presence))
+        } else if topic == topics::token_result(account, &self.identity.device_id) {
+            serde_json::from_slice(payload).ok().map(|result| self.on_token(result))
         } else {
             None
         };

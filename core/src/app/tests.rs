@@ -19,13 +19,18 @@ fn model() -> Model {
         device_name: "Pixel".into(),
         utc_offset: FixedOffset::east_opt(0).unwrap(),
     };
-    Model::new(identity, vec![])
+    // Most tests are of a device that already holds its token; the token tests start from a password.
+    Model::new(identity, vec![]).signing_in_with(SignIn::Token)
+}
+
+fn connected() -> Event {
+    Event::Connected { at: at(NOW), request_id: Uuid::nil() }
 }
 
 fn online() -> Model {
     let mut model = model();
     model.update(Event::Connect);
-    model.update(Event::Connected { at: at(NOW) });
+    model.update(connected());
     model
 }
 
@@ -74,7 +79,7 @@ fn connecting_subscribes_announces_the_device_and_nothing_else() {
     assert_eq!(model.update(Event::Connect), vec![Effect::StartConnection]);
     assert_eq!(model.update(Event::Connect), vec![], "a second connect is ignored");
     assert_eq!(model.view().connection_text, "Connecting…");
-    let effects = model.update(Event::Connected { at: at(NOW) });
+    let effects = model.update(connected());
     let Effect::Subscribe(filters) = &effects[0] else { panic!("{effects:?}") };
     assert_eq!(
         filters,
@@ -83,7 +88,8 @@ fn connecting_subscribes_announces_the_device_and_nothing_else() {
             "bank/transfer/result/00001",
             "bank/history/result/00001",
             "bank/presence/00001/+",
-            "bank/ledger/status"
+            "bank/ledger/status",
+            "token/result/00001/a1b2c3d4e5f6"
         ]
     );
     assert_eq!(
@@ -238,7 +244,7 @@ fn offline_transfers_wait_in_the_outbox_and_go_out_on_every_connect() {
     assert_eq!(model.view().notice.unwrap().text, "$5.00 to #00002 will be sent when you are back online.");
     model.update(Event::Connect);
     for _ in 0..2 {
-        let effects = model.update(Event::Connected { at: at(NOW) });
+        let effects = model.update(connected());
         assert_eq!(published_topics(&effects), ["bank/presence/00001/a1b2c3d4e5f6", "bank/transfer/request/00001"]);
         let Effect::Publish { payload, .. } = &effects[2] else { unreachable!() };
         let sent: serde_json::Value = serde_json::from_slice(payload).unwrap();
@@ -256,10 +262,10 @@ fn a_restarted_app_resends_what_its_outbox_file_held() {
         memo: Some("rent".into()),
         created_at: at("2026-11-24T20:00:00Z"),
     };
-    let mut model = Model::new(model().identity.clone(), vec![transfer]);
+    let mut model = Model::new(model().identity.clone(), vec![transfer]).signing_in_with(SignIn::Token);
     assert_eq!(model.view().history[0].status_text, "Waiting for a connection");
     model.update(Event::Connect);
-    assert_eq!(published_topics(&model.update(Event::Connected { at: at(NOW) }))[1], "bank/transfer/request/00001");
+    assert_eq!(published_topics(&model.update(connected()))[1], "bank/transfer/request/00001");
 }
 
 #[test]
@@ -304,7 +310,7 @@ fn presence_lists_this_accounts_online_devices() {
 
 #[test]
 fn a_refused_login_stops_and_says_so() {
-    let mut model = model();
+    let mut model = model().signing_in_with(SignIn::Password);
     model.update(Event::Connect);
     let effects = model.update(Event::LoginRefused { reason: "bad password".into() });
     assert_eq!(effects, vec![Effect::StopConnection]);
@@ -327,7 +333,7 @@ fn offline_shows_the_reason_and_the_retry() {
         retry_in: Duration::from_millis(3200),
     });
     assert_eq!(model.view().connection_text, "Offline: nothing is listening at 10.0.0.2:1883. Retrying in 4 s");
-    model.update(Event::Connected { at: at(NOW) });
+    model.update(connected());
     model.update(message("bank/ledger/status", json!({"online": false})));
     assert!(model.view().ledger_text.unwrap().contains("ledger is offline"));
 }
@@ -457,4 +463,61 @@ fn losing_the_connection_forgets_who_else_is_online() {
     model.update(message("bank/presence/00001/aaaaaaaaaaaa", json!({"online": true, "name": "iPhone"})));
     model.update(Event::ConnectionLost { reason: "gone".into(), retry_in: Duration::from_secs(1) });
     assert_eq!(model.view().devices_online, Vec::<String>::new());
+}
+
+#[test]
+fn a_password_sign_in_asks_for_a_token_and_keeps_the_one_it_asked_for() {
+    let mut model = model().signing_in_with(SignIn::Password);
+    model.update(Event::Connect);
+    let request_id = Uuid::now_v7();
+    let effects = model.update(Event::Connected { at: at(NOW), request_id });
+    let Effect::Publish { topic, payload, .. } = &effects[2] else { panic!("{effects:?}") };
+    assert_eq!(topic, "token/issue/00001/a1b2c3d4e5f6");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(payload).unwrap(),
+        json!({"id": request_id, "name": "Pixel"})
+    );
+    let result =
+        |id: Uuid| message("token/result/00001/a1b2c3d4e5f6", json!({"status": "issued", "id": id, "token": "bt1.x"}));
+    assert_eq!(model.update(result(Uuid::nil())), vec![], "not the token it asked for");
+    assert_eq!(model.update(result(request_id)), vec![Effect::SaveToken("bt1.x".into())]);
+    let effects = model.update(Event::Connected { at: at(NOW), request_id: Uuid::now_v7() });
+    assert_eq!(published_topics(&effects), ["bank/presence/00001/a1b2c3d4e5f6"], "a token holder asks no more");
+}
+
+#[test]
+fn a_refused_token_is_forgotten_and_the_password_is_asked_for() {
+    let mut model = online();
+    let effects = model.update(Event::LoginRefused { reason: "bad user name or password".into() });
+    assert_eq!(effects, vec![Effect::ForgetToken, Effect::StopConnection]);
+    let view = model.view();
+    assert_eq!(view.connection, ConnectionState::LoginFailed);
+    assert_eq!(view.connection_text, "Login failed: this device was signed out. Sign in with your password again");
+    let mut with_password = self::model().signing_in_with(SignIn::Password);
+    with_password.update(Event::Connect);
+    let effects = with_password.update(Event::LoginRefused { reason: "wrong".into() });
+    assert_eq!(effects, vec![Effect::StopConnection], "a refused password forgets nothing");
+}
+
+#[test]
+fn a_device_revokes_another_and_signing_out_revokes_itself() {
+    let mut model = online();
+    model.update(message("bank/presence/00001/0000000000aa", json!({"online": true, "name": "iPad"})));
+    let request_id = Uuid::now_v7();
+    let effects = model.update(Event::RevokeDevice { device: "0000000000aa".into(), request_id });
+    let Effect::Publish { topic, payload, .. } = &effects[0] else { panic!("{effects:?}") };
+    assert_eq!(topic, "token/revoke/00001/a1b2c3d4e5f6");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(payload).unwrap(),
+        json!({"id": request_id, "device": "0000000000aa"})
+    );
+    let revoked = json!({"status": "revoked", "id": request_id, "device": "0000000000aa", "revoked": true});
+    model.update(message("token/result/00001/a1b2c3d4e5f6", revoked));
+    assert_eq!(model.view().notice.unwrap().text, "iPad is signed out. It needs the password to sign in again.");
+    assert_eq!(model.update(Event::RevokeDevice { device: "a/b".into(), request_id }), vec![]);
+
+    let effects = model.update(Event::SignOut { at: at(NOW), request_id });
+    assert_eq!(published_topics(&effects), ["token/revoke/00001/a1b2c3d4e5f6", "bank/presence/00001/a1b2c3d4e5f6"]);
+    assert!(effects.contains(&Effect::ForgetToken) && effects.ends_with(&[Effect::StopConnection]), "{effects:?}");
+    assert_eq!(model.view().connection, ConnectionState::Disconnected);
 }

@@ -10,7 +10,7 @@ use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event as MqttEvent, EventLoop, LastWill, MqttOptions,
     NetworkOptions, Outgoing, Packet, QoS, StateError, TlsConfiguration, Transport,
 };
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use crate::protocol::{Presence, topics};
 
@@ -24,7 +24,7 @@ const RETRY_DELAY_MAX: Duration = Duration::from_secs(30);
 /// How long a disconnect may take to say goodbye before the connection is dropped.
 const GOODBYE_MS_MAX: u64 = 1000;
 
-pub(super) fn open(settings: &Settings) -> (AsyncClient, EventLoop) {
+pub(super) fn open(settings: &Settings, secret: &str) -> (AsyncClient, EventLoop) {
     let account = settings.account;
     let client_id = format!("bank-{account}-{}", settings.device_id);
     let mut options = options(client_id, &settings.host, settings.port, settings.tls.clone());
@@ -32,7 +32,7 @@ pub(super) fn open(settings: &Settings) -> (AsyncClient, EventLoop) {
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let goodbye = Presence { online: false, name: Some(settings.device_name.clone()), at: Some(at) };
     options
-        .set_credentials(account.as_str(), &settings.password)
+        .set_credentials(account.as_str(), secret)
         .set_clean_session(false)
         .set_keep_alive(settings.keepalive)
         .set_last_will(LastWill::new(
@@ -119,13 +119,21 @@ pub enum LinkEvent {
     },
 }
 
+/// A sign-in secret that may change while the link runs (a token replaces the password).
+pub struct Secret {
+    pub username: String,
+    pub current: watch::Receiver<String>,
+}
+
 /// Polls `eventloop` until `stop` fires or the login is refused, passing events to
-/// `report`. `target` is `host:port`, for messages.
+/// `report`. `target` is `host:port`, for messages. Every reconnect presents the
+/// `secret` current at that moment.
 pub async fn run(
     mut eventloop: EventLoop,
     mut stop: oneshot::Receiver<()>,
     report: impl Fn(LinkEvent),
     target: String,
+    mut secret: Option<Secret>,
 ) {
     let mut retry_delay = RETRY_DELAY_MIN;
     loop {
@@ -153,6 +161,10 @@ pub async fn run(
                 tokio::select! {
                     _ = &mut stop => return,
                     _ = tokio::time::sleep(retry_in) => {}
+                }
+                if let Some(secret) = secret.as_mut().filter(|secret| secret.current.has_changed().unwrap_or(false)) {
+                    let current = secret.current.borrow_and_update().clone();
+                    eventloop.mqtt_options.set_credentials(secret.username.clone(), current);
                 }
             }
         }
@@ -183,6 +195,12 @@ fn login_refusal(code: ConnectReturnCode) -> String {
     match code {
         ConnectReturnCode::BadClientId => {
             "the broker refused this device's id. Sign in again as the account that owns this device".into()
+        }
+        // ledger-service says this when too many passwords wait to be checked; Mosquitto for a wrong password.
+        ConnectReturnCode::NotAuthorized => {
+            "the broker did not accept the sign-in. Check the account number and password; if they are right, \
+             the ledger is busy: sign in again in a minute"
+                .into()
         }
         _ => "the broker refused the account number or password. Check both and sign in again".into(),
     }

@@ -7,6 +7,7 @@
 //! queue MQTT packets without waiting, and return. Views reach the observer from a
 //! thread of their own, after every lock is released.
 
+mod credentials;
 pub mod link;
 mod login;
 mod storage;
@@ -22,14 +23,13 @@ use tokio::runtime::Runtime;
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
-use crate::app::{Effect, Event, Identity, Model, ViewModel};
-use crate::protocol::AccountId;
+use crate::app::{Effect, Event, Identity, Model, SignIn, ViewModel};
+use crate::protocol::{AccountId, DEVICE_NAME_CHARS_MAX, is_token};
 
+pub use credentials::{CredentialStore, FileCredentialStore};
 use link::LinkEvent;
 pub use login::{broker_address, login_config};
 use storage::Storage;
-
-const DEVICE_NAME_CHARS_MAX: usize = 64;
 
 /// How a shell opens a session. `storage_dir` must survive app restarts: it holds the
 /// device id and the outbox of transfers not yet confirmed.
@@ -42,6 +42,7 @@ pub struct SessionConfig {
     #[uniffi(default = None)]
     pub ca_certificate_pem: Option<String>,
     pub account: String,
+    /// Empty to sign in with the token this device keeps in its credential store.
     pub password: String,
     pub device_name: String,
     #[uniffi(default = 20)]
@@ -82,6 +83,10 @@ struct Shared {
     views: watch::Sender<ViewModel>,
     settings: Settings,
     storage: Storage,
+    credentials: Arc<dyn CredentialStore>,
+    /// The password or token the next (re)connect presents; a new token replaces the
+    /// password here, so the link stops sending the password.
+    secret: watch::Sender<String>,
 }
 
 struct State {
@@ -103,15 +108,21 @@ struct Settings {
     port: u16,
     tls: Option<Arc<rustls::ClientConfig>>,
     account: AccountId,
-    password: String,
     device_id: String,
     device_name: String,
     keepalive: Duration,
 }
 
 impl Session {
-    pub fn new(config: SessionConfig, observer: Arc<dyn ViewObserver>) -> Result<Session, SessionError> {
+    /// `credentials` is where this device's token lives: given a token there, the
+    /// config's password may be empty.
+    pub fn new(
+        config: SessionConfig,
+        observer: Arc<dyn ViewObserver>,
+        credentials: Arc<dyn CredentialStore>,
+    ) -> Result<Session, SessionError> {
         let settings = Settings::check(&config)?;
+        let (secret, sign_in) = secret(&config, &settings, credentials.as_ref())?;
         let storage = Storage::open(Path::new(&config.storage_dir), settings.account)
             .map_err(|error| storage_error(&config.storage_dir, error))?;
         let outbox = storage.load_outbox().map_err(|error| storage_error(&storage.outbox_path().display(), error))?;
@@ -121,12 +132,13 @@ impl Session {
             device_name: settings.device_name.clone(),
             utc_offset: *chrono::Local::now().offset(),
         };
-        let model = Model::new(identity, outbox);
+        let model = Model::new(identity, outbox).signing_in_with(sign_in);
         let (views, receiver) = watch::channel(model.view());
         let closed = Arc::new(AtomicBool::new(false));
         notify(receiver, observer, closed.clone());
         let state = Mutex::new(State { model, link: None, generation: 0 });
-        Ok(Session { shared: Arc::new(Shared { state, views, settings, storage }), closed })
+        let secret = watch::Sender::new(secret);
+        Ok(Session { shared: Arc::new(Shared { state, views, settings, storage, credentials, secret }), closed })
     }
 
     pub fn connect(&self) {
@@ -159,6 +171,16 @@ impl Session {
 
     pub fn load_more_history(&self) {
         self.shared.dispatch(Event::LoadMoreHistory);
+    }
+
+    /// Ends the token of another device of this account (a device id from its presence).
+    pub fn revoke_device(&self, device: &str) {
+        self.shared.dispatch(Event::RevokeDevice { device: device.into(), request_id: Uuid::new_v4() });
+    }
+
+    /// Revokes this device's token, forgets it and disconnects: the next sign-in needs the password.
+    pub fn sign_out(&self) {
+        self.shared.dispatch(Event::SignOut { at: chrono::Utc::now(), request_id: Uuid::new_v4() });
     }
 
     pub fn view(&self) -> ViewModel {
@@ -221,6 +243,11 @@ impl Shared {
     fn execute(self: &Arc<Self>, state: &mut State, effect: Effect) -> std::io::Result<()> {
         match effect {
             Effect::SaveOutbox(transfers) => return self.storage.save_outbox(&transfers),
+            Effect::SaveToken(token) => {
+                self.credentials.save(self.settings.account.to_string(), token.clone());
+                self.secret.send_replace(token);
+            }
+            Effect::ForgetToken => self.credentials.delete(self.settings.account.to_string()),
             Effect::StartConnection => self.start_link(state),
             Effect::StopConnection => {
                 if let Some(link) = state.link.take() {
@@ -247,7 +274,7 @@ impl Shared {
 
     fn start_link(self: &Arc<Self>, state: &mut State) {
         let _runtime = runtime().enter();
-        let (client, eventloop) = link::open(&self.settings);
+        let (client, eventloop) = link::open(&self.settings, &self.secret.borrow());
         let (stop, stopped) = oneshot::channel();
         state.generation += 1;
         let generation = state.generation;
@@ -258,7 +285,8 @@ impl Shared {
             }
         };
         let target = format!("{}:{}", self.settings.host, self.settings.port);
-        runtime().spawn(link::run(eventloop, stopped, report, target));
+        let secret = link::Secret { username: self.settings.account.to_string(), current: self.secret.subscribe() };
+        runtime().spawn(link::run(eventloop, stopped, report, target, Some(secret)));
         state.link = Some(Link { client, stop, generation });
     }
 
@@ -289,9 +317,6 @@ impl Settings {
         }
         let account = AccountId::parse(config.account.trim())
             .ok_or_else(|| invalid("The account number is 5 digits, like 00001."))?;
-        if config.password.is_empty() {
-            return Err(invalid("Enter the password for this account."));
-        }
         if !(5..=65_535).contains(&config.keepalive_secs) {
             return Err(invalid("Keepalive must be between 5 and 65535 seconds; 20 suits phones."));
         }
@@ -308,7 +333,6 @@ impl Settings {
             port: config.port,
             tls,
             account,
-            password: config.password.clone(),
             device_id,
             device_name: if device_name.is_empty() { "Unnamed device".into() } else { device_name },
             keepalive: Duration::from_secs(config.keepalive_secs.into()),
@@ -318,10 +342,25 @@ impl Settings {
 
 fn app_event(event: LinkEvent) -> Event {
     match event {
-        LinkEvent::Connected => Event::Connected { at: chrono::Utc::now() },
+        LinkEvent::Connected => Event::Connected { at: chrono::Utc::now(), request_id: Uuid::new_v4() },
         LinkEvent::Message { topic, payload, .. } => Event::Message { topic, payload },
         LinkEvent::Lost { reason, retry_in } => Event::ConnectionLost { reason, retry_in },
         LinkEvent::LoginRefused { reason } => Event::LoginRefused { reason },
+    }
+}
+
+/// A typed password signs in afresh (and earns a new token); without one, the stored token does.
+fn secret(
+    config: &SessionConfig,
+    settings: &Settings,
+    credentials: &dyn CredentialStore,
+) -> Result<(String, SignIn), SessionError> {
+    if !config.password.is_empty() {
+        return Ok((config.password.clone(), SignIn::Password));
+    }
+    match credentials.load(settings.account.to_string()).filter(|token| is_token(token.as_bytes())) {
+        Some(token) => Ok((token, SignIn::Token)),
+        None => Err(SessionError::InvalidConfig { message: "Enter the password for this account.".into() }),
     }
 }
 

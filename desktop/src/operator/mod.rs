@@ -54,7 +54,7 @@ impl Operator {
             let explorer = explorer.clone();
             move |event| on_link_event(&explorer, &views, &client, event)
         };
-        tauri::async_runtime::spawn(link::run(eventloop, stopped, report, format!("{host}:{port}")));
+        tauri::async_runtime::spawn(link::run(eventloop, stopped, report, format!("{host}:{port}"), None));
         tauri::async_runtime::spawn(deliver(changes, show));
         Ok(Operator { explorer, _stop: stop })
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bank_core::app::{ConnectionState, ViewModel};
-use bank_core::session::{Session, SessionConfig, ViewObserver};
+use bank_core::session::{FileCredentialStore, Session, SessionConfig, ViewObserver};
 use tempfile::TempDir;
 use tokio::sync::mpsc;
 
@@ -42,7 +42,8 @@ pub fn config(port: u16, account: &str, storage: &TempDir) -> SessionConfig {
 impl Device {
     pub fn open(config: SessionConfig) -> Device {
         let (sender, views) = mpsc::unbounded_channel();
-        let session = Session::new(config, Arc::new(Forward(sender))).expect("session opens");
+        let credentials = Arc::new(FileCredentialStore::new(&config.storage_dir));
+        let session = Session::new(config, Arc::new(Forward(sender)), credentials).expect("session opens");
         let latest = session.view();
         Device { session, views, latest }
     }
