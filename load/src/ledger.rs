@@ -34,7 +34,7 @@ enum How {
 
 impl Ledger {
     pub async fn spawn(path: PathBuf, data_dir: PathBuf, target: SocketAddr) -> Result<Ledger, String> {
-        if tokio::net::TcpStream::connect(target).await.is_ok() {
+        if accepts(target).await {
             return Err(format!("something already listens on {target}; pick a free --port for --spawn-ledger"));
         }
         let child = start(&path, &data_dir, target)?;
@@ -76,7 +76,7 @@ impl Ledger {
                 self.pid = Some(child.id());
             }
             How::External { restart_cmd, restarted } => {
-                kill_external(pid).await?;
+                kill_external(pid, self.target.port()).await?;
                 let command = restart_cmd.as_deref().ok_or("no --restart-cmd")?;
                 *restarted = Some(run_restart_cmd(command)?);
                 self.pid = None;
@@ -108,7 +108,7 @@ impl Ledger {
     async fn wait_listening(&mut self, since: Instant) -> Result<Duration, String> {
         let deadline = since + LISTEN_WAIT_MAX;
         while Instant::now() < deadline {
-            if tokio::net::TcpStream::connect(self.target).await.is_ok() {
+            if accepts(self.target).await {
                 return Ok(since.elapsed());
             }
             if let How::Spawned { child, data_dir, .. } = &mut self.how
@@ -121,6 +121,13 @@ impl Ledger {
         }
         Err(format!("ledger-service did not listen on {} within {LISTEN_WAIT_MAX:?}", self.target))
     }
+}
+
+/// A connection to `target` that is not the socket talking to itself (a TCP self-connect
+/// happens when the kernel picks the target port as the source port).
+async fn accepts(target: SocketAddr) -> bool {
+    let Ok(stream) = tokio::net::TcpStream::connect(target).await else { return false };
+    stream.local_addr().ok() != stream.peer_addr().ok()
 }
 
 fn start(path: &PathBuf, data_dir: &PathBuf, target: SocketAddr) -> Result<Child, String> {
@@ -148,13 +155,15 @@ fn log_file(data_dir: &std::path::Path) -> Result<File, String> {
         .map_err(|error| format!("cannot open {}: {error}", path.display()))
 }
 
-async fn kill_external(pid: u32) -> Result<(), String> {
+/// SIGKILL, then waits until the process is gone and so is its listening socket: the
+/// thread-group leader turns zombie before its other threads have closed the files.
+async fn kill_external(pid: u32, port: u16) -> Result<(), String> {
     // SAFETY: kill only sends a signal; the pid is the ledger's, found by its port or given.
     if unsafe { libc::kill(pid as i32, libc::SIGKILL) } != 0 {
         return Err(format!("cannot kill ledger-service (pid {pid}): {}", std::io::Error::last_os_error()));
     }
     let deadline = Instant::now() + EXIT_WAIT_MAX;
-    while !procfs::is_gone(pid) {
+    while !procfs::is_gone(pid) || procfs::is_listening(port) {
         if Instant::now() > deadline {
             return Err(format!("ledger-service (pid {pid}) still runs {EXIT_WAIT_MAX:?} after SIGKILL"));
         }

@@ -38,13 +38,22 @@ pub fn is_gone(pid: u32) -> bool {
     }
 }
 
-/// The process with a TCP socket listening on `port`, if this user may see it.
-pub fn listener_pid(port: u16) -> Option<u32> {
-    let inodes: Vec<u64> = ["/proc/net/tcp", "/proc/net/tcp6"]
+/// Whether any TCP socket on this machine listens on `port`.
+pub fn is_listening(port: u16) -> bool {
+    !listening_sockets(port).is_empty()
+}
+
+fn listening_sockets(port: u16) -> Vec<u64> {
+    ["/proc/net/tcp", "/proc/net/tcp6"]
         .iter()
         .filter_map(|path| fs::read_to_string(path).ok())
         .flat_map(|table| listening_inodes(&table, port))
-        .collect();
+        .collect()
+}
+
+/// The process with a TCP socket listening on `port`, if this user may see it.
+pub fn listener_pid(port: u16) -> Option<u32> {
+    let inodes = listening_sockets(port);
     if inodes.is_empty() {
         return None;
     }
@@ -103,6 +112,9 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         assert_eq!(listener_pid(port), Some(std::process::id()));
+        assert!(is_listening(port));
+        drop(listener);
+        assert!(!is_listening(port));
         assert!(!is_gone(std::process::id()));
     }
 }
