@@ -97,7 +97,7 @@ impl Report {
         let connect = &self.connect;
         rows.push(("signed in with their retained balance".into(), self.signed_in_value(connect)));
         rows.push(("time until all were in".into(), seconds(connect.elapsed)));
-        rows.push(("connect rate".into(), format!("{:.1} devices/s", rate(connect))));
+        rows.push(("connect rate".into(), format!("{} devices/s", rate_text(rate(connect)))));
         rows.push(("sign-in time per device, p50 / p99 / max".into(), quantiles(&connect.sign_in_us)));
     }
 
@@ -155,7 +155,10 @@ impl Report {
         }
         let attempts = format!(
             "{} attempts, {} failed, {} refused, {} gave up",
-            c.attempts, c.attempts_failed, c.refused, c.gave_up
+            thousands(c.attempts),
+            thousands(c.attempts_failed),
+            thousands(c.refused),
+            thousands(c.gave_up)
         );
         rows.push(("sign-in attempts".into(), attempts));
         let mut errors: Vec<(&String, &u64)> = c.errors.iter().collect();
@@ -199,6 +202,10 @@ fn quantiles(sorted_us: &[u64]) -> String {
 
 fn rate(phase: &PhaseResult) -> f64 {
     phase.signed_in as f64 / phase.elapsed.as_secs_f64().max(1e-9)
+}
+
+fn rate_text(per_sec: f64) -> String {
+    if per_sec >= 100.0 { thousands(per_sec.round() as u64) } else { format!("{per_sec:.1}") }
 }
 
 fn ms(us: u64) -> String {
@@ -250,6 +257,8 @@ mod tests {
         assert_eq!(ms(850), "0.85");
         assert_eq!(ms(1_234_000), "1,234");
         assert_eq!(per_device_size(16_384.0), "16.0 MiB");
+        assert_eq!(rate_text(1810.6), "1,811");
+        assert_eq!(rate_text(8.49), "8.5");
         assert_eq!(per_device_size(20.31), "20.3 KiB");
     }
 
