@@ -24,6 +24,9 @@ const SESSIONS_MAX: u32 = 10_000;
 /// Packets a device reads while waiting for one reply (SUBACK, retained balance, token).
 const PACKETS_PER_REPLY_MAX: u32 = 256;
 const SUBSCRIBE_ID: u16 = 1;
+/// CONNACK return codes that refuse the credentials themselves.
+const BAD_CREDENTIALS: u8 = 4;
+const NOT_AUTHORISED: u8 = 5;
 const TOKEN_REQUEST_ID: u16 = 2;
 
 pub struct Device {
@@ -158,8 +161,12 @@ async fn sign_in(device: &Device, shared: &Shared, tokens: &mut Tokens) -> Resul
     conn.send(&mqtt::connect(&login)).await.map_err(|error| retry("CONNECT", error))?;
     match within(reply, "CONNACK", conn.next()).await? {
         Packet::ConnAck { code: CONNACK_ACCEPTED, .. } => {}
-        Packet::ConnAck { .. } if tokens.token.is_some() => return Err(Failure::TokenRefused),
-        Packet::ConnAck { code, .. } => return Err(Failure::Refused(code)),
+        Packet::ConnAck { code: BAD_CREDENTIALS | NOT_AUTHORISED, .. } if tokens.token.is_some() => {
+            return Err(Failure::TokenRefused);
+        }
+        Packet::ConnAck { code: code @ (BAD_CREDENTIALS | NOT_AUTHORISED), .. } => return Err(Failure::Refused(code)),
+        // Say, 3 (server unavailable) from a busy broker: worth another try.
+        Packet::ConnAck { code, .. } => return Err(retry("CONNACK", format!("return code {code}"))),
         _ => return Err(retry("CONNACK", "another packet came first")),
     }
     let ask_token = config.tokens && tokens.token.is_none() && !tokens.unsupported;

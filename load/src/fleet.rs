@@ -132,7 +132,12 @@ impl View {
     fn apply(&mut self, index: usize, message: ToParent) {
         let worker = &mut self.workers[index];
         match message {
-            ToParent::Hello { .. } => worker.hello = true,
+            ToParent::Hello { devices, nofile_soft } => {
+                worker.hello = true;
+                if nofile_soft < devices + 16 {
+                    eprintln!("bank-load: worker {index} may open only {nofile_soft} files for {devices} devices");
+                }
+            }
             ToParent::Status { counters } => worker.counters = counters,
             ToParent::Marked { generation } => worker.marked = generation,
             ToParent::Done { phase, sign_in_us, counters } => {

@@ -24,15 +24,20 @@
 //!     --spawn-ledger target/release/ledger-service --data-dir /tmp/fleet-ledger --port 18830
 //!
 //! # Or against a ledger you started (its pid is found by its port); the restart runs
-//! # --restart-cmd after the SIGKILL:
+//! # --restart-cmd with `sh -c` after the SIGKILL and leaves it running:
 //! target/release/ledger-service --mqtt-listen 127.0.0.1:18830 --data-dir /tmp/fleet-ledger &
 //! target/release/bank-load --devices 200 --port 18830 \
-//!     --restart-cmd 'target/release/ledger-service --mqtt-listen 127.0.0.1:18830 --data-dir /tmp/fleet-ledger'
+//!     --restart-cmd 'exec target/release/ledger-service --mqtt-listen 127.0.0.1:18830 --data-dir /tmp/fleet-ledger'
 //!
 //! # The goal, once signing in no longer costs an Argon2 hash per CONNECT (see docs/benchmarks.md):
 //! target/release/bank-load --devices 19000 --processes 4 --concurrency 200 --tokens \
 //!     --spawn-ledger target/release/ledger-service --data-dir /tmp/fleet-ledger --port 18830
 //! ```
+//!
+//! Before the login fix, keep to a few hundred devices: every sign-in costs the ledger an
+//! Argon2 hash of 19 MiB that glibc keeps (docs/benchmarks.md, "A fleet of devices").
+//! `--tokens` follows the device-token spec (a token asked for after the first sign-in and
+//! used for every later one); it is untested until the ledger issues tokens.
 //!
 //! Exit status: 0 when every device got in (and back in after the restart), 1 when some
 //! did not or the run failed, 2 for bad flags.
