@@ -311,7 +311,7 @@ impl Model {
                 return effects;
             }
         }
-        effects.extend(self.history.request_newest().map(|request| self.history_effect(&request)));
+        effects.extend(self.history.request_newest(update.version).map(|request| self.history_effect(&request)));
         effects
     }
 
@@ -354,10 +354,13 @@ impl Model {
                 // A page can be the first news of a transfer whose result was lost.
                 let settled: Vec<Effect> =
                     entries.iter().filter_map(|row| self.settle(row.entry.id, row.entry.direction)).collect();
+                let mut effects: Vec<Effect> = settled.into_iter().last().into_iter().collect();
                 if !self.history.on_page(before_version, entries, next_before_version) {
                     self.ignored_messages += 1;
+                } else if before_version.is_none() {
+                    effects.extend(self.fetch_newer_gap());
                 }
-                settled.into_iter().last().into_iter().collect()
+                effects
             }
             HistoryResult::Rejected { message, .. } => {
                 self.history.cancel_request();
@@ -370,6 +373,16 @@ impl Model {
                 vec![]
             }
         }
+    }
+
+    /// A newest page reaches the balance known when it was asked for. If another gap opened
+    /// while it was on its way (one request is in flight at a time), it is fetched now.
+    fn fetch_newer_gap(&mut self) -> Option<Effect> {
+        let version = self.balance?.version;
+        if self.history.reaches(version) {
+            return None;
+        }
+        self.history.request_newest(version).map(|request| self.history_effect(&request))
     }
 
     /// A ledger that comes back may have missed what was sent while it was away (its broker
