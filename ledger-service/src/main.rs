@@ -30,10 +30,23 @@ fn run(args: cli::RunArgs) -> Result<(), String> {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmqtt=warn,rmqtt_retainer=warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stdout().is_terminal()).init();
+    raise_open_files_limit();
     // rmqtt links two rustls crypto providers, so rustls cannot pick one by itself.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().map_err(|error| format!("cannot start the async runtime: {error}"))?;
     runtime.block_on(service::run(args)).map_err(|error| error.to_string())
+}
+
+/// Every device holds a socket. A soft limit of 1,024 (a common default) would stall the
+/// broker near 1,000 devices with nothing but a debug-level log line, so take the hard limit.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < 10_000 => {
+            tracing::warn!(limit, "at most {limit} open files: about that many devices can connect; raise `ulimit -Hn`")
+        }
+        Ok(limit) => tracing::info!(limit, "open files limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open files limit"),
+    }
 }
 
 fn hash_password() -> Result<(), String> {

@@ -10,7 +10,8 @@ mod harness;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bank_core::app::{ConnectionState, RowStatus};
+use bank_core::app::{ConnectionState, RowStatus, ViewModel};
+use bank_core::protocol::Amount;
 use bank_core::session::{FileCredentialStore, Session, SessionConfig};
 use device::{Device, Forward, config, is_current};
 use harness::{Broker, Ledger, QUIET};
@@ -219,4 +220,157 @@ async fn a_device_token_replaces_the_password_until_another_device_revokes_it() 
     )
     .err();
     assert!(error.is_some_and(|error| error.to_string().contains("Enter the password")), "no token, no password");
+}
+
+/// Transfers made by `payer` to 00002 around a ledger restart. Amounts differ so that a
+/// missing or doubled entry cannot hide in the balance chain.
+struct Payments {
+    ids: Vec<String>,
+    total_cents: i64,
+}
+
+impl Payments {
+    fn new() -> Payments {
+        Payments { ids: Vec::new(), total_cents: 0 }
+    }
+
+    /// Queues the next transfer to 00002 on `payer`: sent now if it is online, else on reconnect.
+    fn queue(&mut self, payer: &Device) -> String {
+        let cents = 101 * (self.ids.len() as i64 + 1);
+        let amount = format!("{}.{:02}", cents / 100, cents % 100);
+        let id = payer.session.transfer("00002", &amount, "restart").unwrap().expect("a valid transfer is queued");
+        self.ids.push(id.to_string());
+        self.total_cents += cents;
+        id.to_string()
+    }
+
+    /// Sends the next transfer and waits until the ledger has applied it.
+    async fn send(&mut self, payer: &mut Device) {
+        let id = self.queue(payer);
+        payer.until("with its transfer done", |view| is_done(view, &id)).await;
+    }
+
+    /// What 00002's balance must be once every transfer is in.
+    fn expected_balance(&self) -> String {
+        bank_core::app::money(Amount::from_cents(OPENING_00002_CENTS + self.total_cents))
+    }
+}
+
+const OPENING_00002_CENTS: i64 = 72_614;
+
+fn is_done(view: &ViewModel, id: &str) -> bool {
+    view.history.iter().any(|row| row.id == id && row.status == RowStatus::Done)
+}
+
+/// `$1,234.56` or `+$5.00` / `-$5.00` as signed cents.
+fn cents(text: &str) -> i64 {
+    let negative = text.starts_with('-');
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let value: i64 = digits.parse().unwrap_or_else(|_| panic!("not money: {text}"));
+    if negative { -value } else { value }
+}
+
+/// The device has every payment and nothing else, and its history has no gap: walking up
+/// from the opening balance, each row's balance is the one below it plus its amount, and
+/// the newest row's balance is the balance shown.
+fn assert_history_is_whole(view: &ViewModel, payments: &Payments) {
+    let mut shown: Vec<&str> = view.history.iter().map(|row| row.id.as_str()).collect();
+    let mut sent: Vec<&str> = payments.ids.iter().map(String::as_str).collect();
+    shown.sort_unstable();
+    sent.sort_unstable();
+    assert_eq!(shown, sent, "every transfer exactly once; view: {view:#?}");
+    let mut balance = OPENING_00002_CENTS;
+    for row in view.history.iter().rev() {
+        assert_eq!(row.status, RowStatus::Done, "{row:?}");
+        balance += cents(&row.amount_text);
+        assert_eq!(row.balance_after_text.as_deref().map(cents), Some(balance), "a gap below {row:?}; view: {view:#?}");
+    }
+    assert_eq!(cents(&view.balance_text), balance, "the balance is the newest entry's; view: {view:#?}");
+    assert_eq!(view.balance_text, payments.expected_balance());
+}
+
+/// Waits until `device` shows every payment, then checks its history is whole.
+async fn assert_caught_up(device: &mut Device, payments: &Payments) {
+    let balance = payments.expected_balance();
+    let view = device
+        .until("with every transfer", |view| {
+            is_current(view) && view.balance_text == balance && payments.ids.iter().all(|id| is_done(view, id))
+        })
+        .await;
+    assert_history_is_whole(&view, payments);
+}
+
+/// 00002's device is offline (signed out, its session kept by the broker) while transfers
+/// reach it before a `kill -9` of the ledger and after its restart. When it comes back it
+/// must have every one of them once, with no gap in its history.
+async fn an_offline_device_misses_nothing_across_a_ledger_restart(broker: Broker) {
+    let mut ledger = Ledger::start(broker).await;
+    let (payer_storage, phone_storage) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let mut payer = Device::online(config(ledger.port, "00001", &payer_storage)).await;
+    let mut phone = Device::online(config(ledger.port, "00002", &phone_storage)).await;
+    let mut payments = Payments::new();
+    payments.send(&mut payer).await;
+    assert_caught_up(&mut phone, &payments).await;
+
+    phone.session.disconnect();
+    phone.until("signed out", |view| view.connection == ConnectionState::Disconnected).await;
+    payments.send(&mut payer).await;
+    payments.send(&mut payer).await;
+    ledger.kill();
+    ledger.spawn().await;
+    payer.until("back online", is_current).await;
+    payments.send(&mut payer).await;
+    payments.send(&mut payer).await;
+
+    phone.session.connect();
+    assert_caught_up(&mut phone, &payments).await;
+    assert_eq!(ledger.balance("00002").await.version, payments.ids.len() as u64, "each applied once");
+}
+
+/// The ledger is killed while 00002's device is online. A transfer waits in the payer's
+/// outbox while the ledger is down, and more follow as soon as it is back, whether or not
+/// the device has reconnected by then (with the embedded broker it is usually still
+/// waiting out its backoff).
+async fn an_online_device_misses_nothing_across_a_ledger_restart(broker: Broker) {
+    let mut ledger = Ledger::start(broker).await;
+    let (payer_storage, phone_storage) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let mut payer = Device::online(config(ledger.port, "00001", &payer_storage)).await;
+    let mut phone = Device::online(config(ledger.port, "00002", &phone_storage)).await;
+    let mut payments = Payments::new();
+    payments.send(&mut payer).await;
+    payments.send(&mut payer).await;
+    assert_caught_up(&mut phone, &payments).await;
+
+    ledger.kill();
+    let lost = |view: &ViewModel| view.connection != ConnectionState::Online || view.ledger_text.is_some();
+    payer.until("without its ledger", lost).await;
+    phone.until("without its ledger", lost).await;
+    let queued = payments.queue(&payer);
+    ledger.spawn().await;
+    payer.until("with the queued transfer done", |view| is_done(view, &queued)).await;
+    payments.send(&mut payer).await;
+    payments.send(&mut payer).await;
+
+    assert_caught_up(&mut phone, &payments).await;
+    assert_eq!(ledger.balance("00002").await.version, payments.ids.len() as u64, "each applied once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_an_offline_device_misses_nothing_across_a_ledger_restart() {
+    an_offline_device_misses_nothing_across_a_ledger_restart(Broker::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_an_offline_device_misses_nothing_across_a_ledger_restart() {
+    an_offline_device_misses_nothing_across_a_ledger_restart(Broker::Mosquitto).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_an_online_device_misses_nothing_across_a_ledger_restart() {
+    an_online_device_misses_nothing_across_a_ledger_restart(Broker::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_an_online_device_misses_nothing_across_a_ledger_restart() {
+    an_online_device_misses_nothing_across_a_ledger_restart(Broker::Mosquitto).await;
 }

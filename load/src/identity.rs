@@ -2,10 +2,11 @@
 //! loopback address it connects from, all derived from its index so a rerun with the same
 //! `--fleet-id` resumes the same broker sessions instead of piling up new ones.
 //!
-//! Topics follow docs/protocol.md; the token topics follow the device-token spec that is
-//! not on the main branch yet.
+//! Topics come from the protocol's one definition, `bank_core::protocol::topics`.
 
 use std::net::{IpAddr, Ipv4Addr};
+
+use bank_core::protocol::{AccountId, topics};
 
 /// Device ids are 12 hex digits: 4 of the fleet id, 8 of the index.
 pub const DEVICE_INDEX_MAX: u64 = 0xFFFF_FFF0;
@@ -35,11 +36,11 @@ impl Identity {
     }
 
     pub fn token_issue_topic(&self) -> String {
-        format!("bank/token/issue/{}/{}", self.account, self.device_id)
+        topics::token_issue(account(&self.account), &self.device_id)
     }
 
     pub fn token_result_topic(&self) -> String {
-        format!("bank/token/result/{}/{}", self.account, self.device_id)
+        topics::token_result(account(&self.account), &self.device_id)
     }
 }
 
@@ -47,16 +48,21 @@ pub fn device_id(fleet_id: u16, index: u64) -> String {
     format!("{fleet_id:04x}{:08x}", index.min(0xFFFF_FFFF))
 }
 
-pub fn balance_topic(account: &str) -> String {
-    format!("bank/balanceUpdate/{account}")
+/// The fleet's accounts are always 5-digit numbers it formats itself.
+fn account(text: &str) -> AccountId {
+    AccountId::parse(text).expect("the fleet formats account numbers")
 }
 
-pub fn transfer_request_topic(account: &str) -> String {
-    format!("bank/transfer/request/{account}")
+pub fn balance_topic(text: &str) -> String {
+    topics::balance_update(account(text))
 }
 
-pub fn transfer_result_topic(account: &str) -> String {
-    format!("bank/transfer/result/{account}")
+pub fn transfer_request_topic(text: &str) -> String {
+    topics::transfer_request(account(text))
+}
+
+pub fn transfer_result_topic(text: &str) -> String {
+    topics::transfer_result(account(text))
 }
 
 /// The address device `index` connects from, out of the first `count` of 127.0.0.2..=255;
@@ -80,8 +86,8 @@ mod tests {
         assert_eq!(big.client_id(), "bank-00005-beef00004a37");
         assert_eq!(big.device_id.len(), 12);
         assert!(big.device_id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-        assert_eq!(big.token_issue_topic(), "bank/token/issue/00005/beef00004a37");
-        assert_eq!(big.token_result_topic(), "bank/token/result/00005/beef00004a37");
+        assert_eq!(big.token_issue_topic(), "token/issue/00005/beef00004a37");
+        assert_eq!(big.token_result_topic(), "token/result/00005/beef00004a37");
         assert_eq!(big.balance_topic(), "bank/balanceUpdate/00005");
     }
 

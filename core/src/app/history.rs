@@ -16,13 +16,18 @@ const REJECTED_MAX: usize = 20;
 
 #[derive(Clone, Debug, Default)]
 pub struct History {
-    /// Confirmed entries by version. Invariant: versions are contiguous.
+    /// Confirmed entries by version. Invariant: versions are contiguous, except that while
+    /// the newest page is awaited, entries seen live may sit above the gap it will fill.
     entries: BTreeMap<u64, HistoryEntry>,
     rejected: VecDeque<Rejected>,
     /// The `before_version` of the next older page; `None` once the oldest is loaded.
     older: Option<u64>,
     /// The page asked for and not yet received: `Some(None)` is the newest page.
     awaiting: Option<Option<u64>>,
+    /// The balance version known when the newest page was asked for, which its answer must
+    /// reach. A lower newest page answers an earlier request that went out twice (it is
+    /// sent again after every reconnect), and must not be taken for the answer.
+    newest_needed: u64,
     /// Whether any page has arrived, so `older == None` means "no more".
     loaded: bool,
 }
@@ -40,11 +45,13 @@ pub enum Row<'a> {
 }
 
 impl History {
-    pub fn request_newest(&mut self) -> Option<HistoryRequest> {
+    /// Asks for the newest page, which must reach `version`, the balance's now.
+    pub fn request_newest(&mut self, version: u64) -> Option<HistoryRequest> {
         if self.awaiting == Some(None) {
             return None;
         }
         self.awaiting = Some(None);
+        self.newest_needed = version;
         Some(HistoryRequest { limit: HISTORY_LIMIT_MAX, before_version: None })
     }
 
@@ -79,9 +86,11 @@ impl History {
     }
 
     /// Merges the page this device asked for. Returns `false` for any other page (another
-    /// device of the account asked for it), which changes nothing.
+    /// device of the account asked for it, or an answer older than the request), which
+    /// changes nothing.
     pub fn on_page(&mut self, before: Option<u64>, page: Vec<HistoryEntry>, next: Option<u64>) -> bool {
-        if self.awaiting != Some(before) {
+        let newest = page.iter().map(|entry| entry.version).max().unwrap_or(0);
+        if self.awaiting != Some(before) || (before.is_none() && newest < self.newest_needed) {
             return false;
         }
         self.awaiting = None;
@@ -99,6 +108,14 @@ impl History {
         self.entries.extend(page.into_iter().map(|entry| (entry.version, entry)));
         self.trim();
         true
+    }
+
+    /// Whether the entries run without a hole up to `version`, the balance's.
+    pub fn reaches(&self, version: u64) -> bool {
+        let (Some(&first), Some(&last)) = (self.entries.keys().next(), self.entries.keys().next_back()) else {
+            return version == 0;
+        };
+        last >= version && last - first + 1 == self.entries.len() as u64
     }
 
     /// Forgets the outstanding request, for example when its answer was refused.

@@ -205,6 +205,8 @@ impl Model {
                 if self.is_linked() {
                     self.connection = Connection::Offline { reason, retry_in };
                     self.devices.clear();
+                    // A broker that restarted meanwhile knows nothing of the ledger until it says so.
+                    self.ledger_online = None;
                 }
                 vec![]
             }
@@ -417,7 +419,7 @@ impl Model {
                 return effects;
             }
         }
-        effects.extend(self.history.request_newest().map(|request| self.history_effect(&request)));
+        effects.extend(self.history.request_newest(update.version).map(|request| self.history_effect(&request)));
         effects
     }
 
@@ -460,10 +462,13 @@ impl Model {
                 // A page can be the first news of a transfer whose result was lost.
                 let settled: Vec<Effect> =
                     entries.iter().filter_map(|row| self.settle(row.entry.id, row.entry.direction)).collect();
+                let mut effects: Vec<Effect> = settled.into_iter().last().into_iter().collect();
                 if !self.history.on_page(before_version, entries, next_before_version) {
                     self.ignored_messages += 1;
+                } else if before_version.is_none() {
+                    effects.extend(self.fetch_newer_gap());
                 }
-                settled.into_iter().last().into_iter().collect()
+                effects
             }
             HistoryResult::Rejected { message, .. } => {
                 self.history.cancel_request();
@@ -478,10 +483,22 @@ impl Model {
         }
     }
 
+    /// A newest page reaches the balance known when it was asked for. If another gap opened
+    /// while it was on its way (one request is in flight at a time), it is fetched now.
+    fn fetch_newer_gap(&mut self) -> Option<Effect> {
+        let version = self.balance?.version;
+        if self.history.reaches(version) {
+            return None;
+        }
+        self.history.request_newest(version).map(|request| self.history_effect(&request))
+    }
+
     /// A ledger that comes back may have missed what was sent while it was away (its broker
-    /// session may be gone), so everything unanswered goes out again.
+    /// session may be gone), so everything unanswered goes out again. That includes the
+    /// first "online" after a reconnect: a restarted embedded broker takes devices a moment
+    /// before the ledger has subscribed, and drops what they publish in that moment.
     fn on_ledger_status(&mut self, online: bool) -> Vec<Effect> {
-        let returned = self.ledger_online == Some(false) && online;
+        let returned = self.ledger_online != Some(true) && online;
         self.ledger_online = Some(online);
         if !returned || self.connection != Connection::Online {
             return vec![];

@@ -141,7 +141,7 @@ fn the_next_version_is_applied_live_and_older_ones_are_ignored() {
 #[test]
 fn a_version_gap_fetches_the_newest_history() {
     let mut model = online();
-    model.update(balance(3, "10.00", None));
+    model.update(balance(0, "10.00", None));
     model.update(message(
         "bank/history/result/00001",
         json!({"account": ME, "before_version": null, "entries": [], "next_before_version": null}),
@@ -149,6 +149,56 @@ fn a_version_gap_fetches_the_newest_history() {
     let effects = model.update(balance(6, "20.00", Some(entry(Uuid::now_v7(), "in", "00002", "10.00"))));
     assert_eq!(published_topics(&effects), ["bank/history/request/00001"]);
     assert_eq!(model.view().balance_text, "$20.00");
+}
+
+/// A newest page of entries `versions`, each with the balance after it of `version` dollars.
+fn newest_page(versions: &[u64]) -> Event {
+    let row = |version: &u64| json!({"version": version, "balance": format!("{version}.00"), "id": Uuid::now_v7(), "direction": "in", "counterparty": "00002", "amount": "1.00", "memo": null, "at": "2026-11-24T10:00:00Z"});
+    let entries: Vec<_> = versions.iter().map(row).collect();
+    message(
+        "bank/history/result/00001",
+        json!({"account": ME, "before_version": null, "entries": entries, "next_before_version": null}),
+    )
+}
+
+/// The balances of the history rows, newest first.
+fn row_balances(model: &Model) -> Vec<String> {
+    model.view().history.iter().filter_map(|row| row.balance_after_text.clone()).collect()
+}
+
+#[test]
+fn a_page_older_than_the_balance_it_was_asked_for_does_not_close_the_gap() {
+    let mut model = online();
+    model.update(balance(1, "1.00", None));
+    // The request goes out again on reconnect, so the ledger answers it twice.
+    model.update(Event::ConnectionLost { reason: "gone".into(), retry_in: Duration::from_secs(1) });
+    let resent = model.update(connected());
+    assert_eq!(published_topics(&resent), ["bank/presence/00001/a1b2c3d4e5f6", "bank/history/request/00001"]);
+    model.update(newest_page(&[1]));
+    let effects = model.update(balance(3, "3.00", Some(entry(Uuid::now_v7(), "in", "00002", "1.00"))));
+    assert_eq!(published_topics(&effects), ["bank/history/request/00001"]);
+
+    model.update(newest_page(&[1])); // the second answer to the first request
+    assert!(model.view().history_loading, "still waiting for a page that reaches version 3");
+    assert_eq!(model.ignored_messages(), 1);
+    model.update(newest_page(&[3, 2, 1]));
+    assert_eq!(
+        (model.view().history_loading, row_balances(&model)),
+        (false, vec!["$3.00".into(), "$2.00".into(), "$1.00".into()])
+    );
+}
+
+#[test]
+fn a_gap_that_opens_while_a_page_is_on_its_way_is_fetched_next() {
+    let mut model = online();
+    model.update(balance(1, "1.00", None));
+    let effects = model.update(balance(3, "3.00", Some(entry(Uuid::now_v7(), "in", "00002", "1.00"))));
+    assert_eq!(effects, vec![], "one history request at a time");
+    let effects = model.update(newest_page(&[1]));
+    assert_eq!(published_topics(&effects), ["bank/history/request/00001"], "version 3 is still missing");
+    assert!(model.view().history_loading);
+    assert_eq!(model.update(newest_page(&[3, 2, 1])), vec![]);
+    assert_eq!((model.view().history_loading, row_balances(&model).len()), (false, 3));
 }
 
 #[test]
@@ -397,20 +447,24 @@ fn untrusted_messages_never_panic_and_change_nothing() {
 #[test]
 fn a_history_page_settles_a_transfer_whose_result_was_lost() {
     let mut model = online();
-    model.update(balance(1, "100.00", None));
+    model.update(balance(0, "100.00", None));
     model.update(message(
         "bank/history/result/00001",
         json!({"account": ME, "before_version": null, "entries": [], "next_before_version": null}),
     ));
     let (id, _) = submit(&mut model, "00002", "5");
     // The result and the live update were missed; the jump fetches the newest page.
-    model.update(balance(3, "94.00", Some(entry(Uuid::now_v7(), "out", "00003", "1.00"))));
+    let later = entry(Uuid::now_v7(), "out", "00003", "1.00");
+    model.update(balance(2, "94.00", Some(later.clone())));
     let mut applied = entry(id, "out", "00002", "5.00");
-    applied["version"] = json!(2);
+    applied["version"] = json!(1);
     applied["balance"] = json!("95.00");
+    let mut newest = later;
+    newest["version"] = json!(2);
+    newest["balance"] = json!("94.00");
     let effects = model.update(message(
         "bank/history/result/00001",
-        json!({"account": ME, "before_version": null, "entries": [applied], "next_before_version": 2}),
+        json!({"account": ME, "before_version": null, "entries": [newest, applied], "next_before_version": null}),
     ));
     assert_eq!(effects, vec![Effect::SaveOutbox(vec![])]);
     let view = model.view();
@@ -428,6 +482,18 @@ fn a_returning_ledger_gets_everything_unanswered_again() {
     let effects = model.update(message("bank/ledger/status", json!({"online": true})));
     assert_eq!(published_topics(&effects), ["bank/transfer/request/00001"]);
     assert_eq!(model.update(message("bank/ledger/status", json!({"online": true}))), vec![], "only on the way back");
+}
+
+#[test]
+fn after_a_reconnect_the_first_online_ledger_gets_everything_unanswered_again() {
+    let mut model = online();
+    model.update(message("bank/ledger/status", json!({"online": true})));
+    submit(&mut model, "00002", "5");
+    model.update(Event::ConnectionLost { reason: "gone".into(), retry_in: Duration::from_secs(1) });
+    assert_eq!(published_topics(&model.update(connected()))[1], "bank/transfer/request/00001");
+    // The broker restarted: it took the device before the ledger had subscribed.
+    let effects = model.update(message("bank/ledger/status", json!({"online": true})));
+    assert_eq!(published_topics(&effects), ["bank/transfer/request/00001"]);
 }
 
 #[test]
