@@ -50,10 +50,29 @@ const SWIFT_WORKAROUNDS = [
   [/\{([ \t]*)\(\)([ \t]*)\}/g, (_, a, b) => `{${a}  ${b}}`],
 ];
 
+// The same for @tree-sitter-grammars/tree-sitter-kotlin 1.1.0.
+const KOTLIN_WORKAROUNDS = [
+  // 1. A KDoc comment with the declaration it documents on the line of its
+  //    closing `*/`, after an expression-bodied function:
+  //      override fun a() = call { }
+  //      /**
+  //       * doc
+  //       */override fun b() = call { }
+  //    The grammar then reads `override` as part of the statement before.
+  //    UniFFI emits it for a documented method that returns nothing and
+  //    throws nothing. A comment is no syntax, so blank the whole comment
+  //    (keeping its line breaks), only where it opens its line and code follows
+  //    its `*/` directly; the declaration stays and is checked.
+  [
+    /^([ \t]*)(\/\*\*(?:(?!\*\/)[\s\S])*\*\/)(?=\S)/gm,
+    (_, indent, comment) => indent + blank(comment),
+  ],
+];
+
 /** Returns `text` with the known grammar gaps of `language` neutralised. */
 function neutralise(text, language) {
-  if (language !== Swift) return text; // the Kotlin grammar needs none so far
-  for (const [re, fn] of SWIFT_WORKAROUNDS) text = text.replace(re, fn);
+  const workarounds = language === Swift ? SWIFT_WORKAROUNDS : KOTLIN_WORKAROUNDS;
+  for (const [re, fn] of workarounds) text = text.replace(re, fn);
   return text;
 }
 

@@ -120,6 +120,30 @@ test('errors on the tolerated lines themselves still fail', () => {
   failsAt('bad-closure-let.swift', 'func f() {\n    let = { () }\n}\n', 2);
 });
 
+// The UniFFI construct the Kotlin grammar does not accept: a documented method that
+// returns nothing, its KDoc closing on the declaration's line, after an expression body.
+const KDOC_METHOD = `class C {
+    override fun a()
+        = 
+    call {
+    run() { s -> f(it, s) }
+    }
+    
+    /**
+     * Does b.
+     */override fun \`b\`(\`d\`: kotlin.String)
+        = 
+    call { g(\`d\`) }
+}
+`;
+
+test('the tolerated Kotlin construct passes, and breaking the method after it still fails', () => {
+  passes('kdoc-method.kt', KDOC_METHOD);
+  failsAt('kdoc-method-broken.kt', KDOC_METHOD.replace('(\`d\`: kotlin.String)', '(\`d\`: )'), 10);
+  // Line numbers stay intact after the blanked comment.
+  failsAt('kdoc-method-later.kt', KDOC_METHOD + 'val = 1\n', 14);
+});
+
 test('directories are walked, skipping node_modules, build and .gradle', () => {
   const dir = path.join(tmp, 'tree');
   write('tree/ios/App.swift', VALID_SWIFT);

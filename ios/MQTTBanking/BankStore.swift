@@ -4,6 +4,10 @@ import UIKit
 
 /// The app's state: the signed-in session and the latest view the core produced. Screens
 /// render `view` as it is; the store only carries their actions to the core.
+///
+/// The typed password goes to the core once and is kept nowhere. Signed in with it, the core
+/// saves this phone's device token in the Keychain; every later launch signs in with that
+/// token instead.
 @MainActor
 final class BankStore: ObservableObject {
     enum Phase {
@@ -16,6 +20,7 @@ final class BankStore: ObservableObject {
     struct Login {
         var broker: String
         var account: String
+        /// Empty to sign in with this phone's device token.
         var password: String
     }
 
@@ -31,21 +36,35 @@ final class BankStore: ObservableObject {
     private var session: BankSession?
     /// Counts sessions, so that a view still on its way from an earlier one is dropped.
     private var sessionNumber = 0
-    private var signingInWith: Login?
+    /// The broker of the sign-in under way, remembered once the broker accepts it.
+    private var signingInTo: String?
 
-    /// What the login screen starts with: the last broker and account that signed in, and
-    /// that account's password from the Keychain.
+    /// What the login screen starts with: the last broker and account that signed in. The
+    /// password field starts empty.
     func lastLogin() -> Login {
         let defaults = UserDefaults.standard
-        let account = defaults.string(forKey: DefaultsKey.account) ?? ""
         return Login(
             broker: defaults.string(forKey: DefaultsKey.broker) ?? "",
-            account: account,
-            password: account.isEmpty ? "" : Keychain.password(account: account) ?? ""
+            account: defaults.string(forKey: DefaultsKey.account) ?? "",
+            password: ""
         )
     }
 
+    /// Opens the last account with this phone's device token (an empty password), straight
+    /// to the account screens: the core shows the outbox and the connection state even while
+    /// the broker is out of reach. Without a token the login screen stays.
+    func resume() {
+        let login = lastLogin()
+        guard session == nil, !login.account.isEmpty, Keychain.shared.load(account: login.account) != nil else { return }
+        startSession(login, phase: .signedIn)
+    }
+
+    /// Stays on the login screen until the broker accepts the password.
     func signIn(_ login: Login) {
+        startSession(login, phase: .signingIn)
+    }
+
+    private func startSession(_ login: Login, phase: Phase) {
         // One session at a time: the core refuses a second one on the same account and storage.
         guard session == nil else { return }
         signInError = nil
@@ -62,20 +81,27 @@ final class BankStore: ObservableObject {
                 // never replaces a newer one (and Swift treats this closure as main-actor code).
                 DispatchQueue.main.async { self?.show(view, from: number) }
             }
-            let session = try BankSession(config: config, observer: relay)
+            let session = try BankSession(config: config, observer: relay, credentials: Keychain.shared)
             self.session = session
-            signingInWith = login
-            phase = .signingIn
+            signingInTo = phase == .signingIn ? login.broker : nil
+            self.phase = phase
             session.connect()
         } catch {
             signInError = Self.message(for: error)
         }
     }
 
-    /// Also cancels a sign-in. Dropping the session makes the core leave the broker politely.
+    /// Also cancels a sign-in. The core revokes this phone's token and deletes it from the
+    /// Keychain, so the next sign-in needs the password.
     func signOut() {
+        session?.signOut()
+        close()
+    }
+
+    /// Dropping the session makes the core leave the broker politely.
+    private func close() {
         session = nil
-        signingInWith = nil
+        signingInTo = nil
         view = nil
         draft = TransferDraft()
         phase = .signedOut
@@ -115,26 +141,28 @@ final class BankStore: ObservableObject {
     private func show(_ view: ViewModel, from number: Int) {
         guard number == sessionNumber, session != nil else { return }
         self.view = view
-        guard phase == .signingIn, let login = signingInWith else { return }
         switch view.connection {
-        case .online:
-            remember(login)
-            signingInWith = nil
-            phase = .signedIn
         case .loginFailed:
+            // A refused password, or a token revoked elsewhere (the core has deleted it):
+            // back to the login screen, which asks for the password.
             let reason = view.connectionText
-            signOut()
+            close()
             signInError = reason
+        case .online:
+            guard phase == .signingIn, let broker = signingInTo else { return }
+            // The account as the core read it: the Keychain holds the token under that name.
+            remember(broker: broker, account: view.account)
+            signingInTo = nil
+            phase = .signedIn
         case .disconnected, .connecting, .offline:
             break
         }
     }
 
-    /// Only credentials the broker accepted are kept.
-    private func remember(_ login: Login) {
-        UserDefaults.standard.set(login.broker, forKey: DefaultsKey.broker)
-        UserDefaults.standard.set(login.account, forKey: DefaultsKey.account)
-        Keychain.savePassword(login.password, account: login.account)
+    /// Only a broker and account that the broker accepted are kept. Neither is secret.
+    private func remember(broker: String, account: String) {
+        UserDefaults.standard.set(broker, forKey: DefaultsKey.broker)
+        UserDefaults.standard.set(account, forKey: DefaultsKey.account)
     }
 
     /// Survives restarts (the core keeps this phone's device id and unsent transfers here)

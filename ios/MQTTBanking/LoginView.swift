@@ -72,7 +72,6 @@ struct LoginView: View {
             let login = store.lastLogin()
             broker = login.broker
             account = login.account
-            password = login.password
         }
     }
 

@@ -16,6 +16,8 @@ struct MQTTBankingApp: App {
             }
             .environmentObject(store)
             .tint(.indigo)
+            // A remembered account opens with this phone's device token.
+            .onAppear { store.resume() }
         }
         .onChange(of: scenePhase) { phase in
             store.scenePhaseChanged(to: phase)

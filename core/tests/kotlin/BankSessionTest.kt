@@ -5,12 +5,15 @@ import java.io.File
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNotEquals
 import org.junit.Assert.assertNull
+import org.junit.Assert.assertThrows
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Test
 import uniffi.bank_core.ConnectionState
 import uniffi.bank_core.RowStatus
+import uniffi.bank_core.SessionException
 
 class BankSessionTest {
     @Test
@@ -136,6 +139,86 @@ class BankSessionTest {
     }
 
     @Test
+    fun aPasswordSignInSavesADeviceTokenThatTheNextSessionSignsInWith() = Ledger().use { ledger ->
+        val storage = Device.tempStorage()
+        val credentials = MemoryCredentialStore()
+        val refused = assertThrows(SessionException.InvalidConfig::class.java) {
+            Device(ledger, "00001", password = "", storage = storage, credentials = credentials)
+        }
+        assertEquals("no password and no token", "Enter the password for this account.", refused.message)
+
+        val token = Device(ledger, "00001", storage = storage, credentials = credentials).use { phone ->
+            phone.session.connect()
+            phone.until("current", wanted = ::isCurrent)
+            phone.credentials.awaitToken("00001")
+        }
+        assertTrue(token, Regex("bt1\\.[A-Za-z0-9_-]{43}").matches(token))
+        assertEquals(listOf("00001"), ledger.tokens("list").lines().filter { it.isNotBlank() }.map { it.take(5) })
+
+        Device(ledger, "00001", password = "", storage = storage, credentials = credentials).use { phone ->
+            phone.session.connect()
+            assertEquals("$1,000.00", phone.until("current", wanted = ::isCurrent).balanceText)
+            phone.session.transfer("00002", "1.00", "by token")!!
+            phone.until("with its transfer done") { it.history.firstOrNull()?.status == RowStatus.DONE }
+        }
+        assertEquals("a token sign-in asks for no new token", mapOf("00001" to token), credentials.saved)
+    }
+
+    @Test
+    fun signingOutRevokesAndForgetsTheTokenAndARevokedTokenAsksForThePassword() = Ledger().use { ledger ->
+        val storage = Device.tempStorage()
+        val credentials = MemoryCredentialStore()
+        val token = Device(ledger, "00004", storage = storage, credentials = credentials).use { phone ->
+            phone.session.connect()
+            phone.until("current", wanted = ::isCurrent)
+            val token = credentials.awaitToken("00004")
+            phone.session.signOut()
+            assertNull("forgotten at once", credentials.saved["00004"])
+            phone.until("disconnected") { it.connection == ConnectionState.DISCONNECTED }
+            token
+        }
+        eventually("revoked on the ledger") { ledger.tokens("list").isBlank() }
+
+        credentials.save("00004", token) // as if this phone had kept a copy
+        Device(ledger, "00004", password = "", storage = storage, credentials = credentials).use { phone ->
+            phone.session.connect()
+            val view = phone.until("login failed") { it.connection == ConnectionState.LOGIN_FAILED }
+            assertEquals("Login failed: this device was signed out. Sign in with your password again", view.connectionText)
+            assertNull("the core deleted the refused token", credentials.saved["00004"])
+        }
+        // The password signs the same device in again, and earns it a new token.
+        Device(ledger, "00004", storage = storage, credentials = credentials).use { phone ->
+            phone.session.connect()
+            phone.until("current", wanted = ::isCurrent)
+            assertNotEquals(token, phone.credentials.awaitToken("00004"))
+        }
+    }
+
+    @Test
+    fun oneDeviceSignsOutAnotherOfTheSameAccount() = Ledger().use { ledger ->
+        val laptop = Device.tempStorage()
+        val lost = MemoryCredentialStore()
+        Device(ledger, "00003", storage = laptop, credentials = lost).use { phone ->
+            phone.session.connect()
+            phone.until("current", wanted = ::isCurrent)
+            lost.awaitToken("00003")
+        }
+        Device(ledger, "00003").use { phone ->
+            phone.session.connect()
+            phone.until("current", wanted = ::isCurrent)
+            phone.session.revokeDevice(File(laptop, "device-id").readText().trim())
+            val notice = phone.until("the revoke confirmed") { it.notice != null }.notice!!
+            assertTrue(notice.text, notice.text.endsWith(" is signed out. It needs the password to sign in again."))
+        }
+        Device(ledger, "00003", password = "", storage = laptop, credentials = lost).use { phone ->
+            phone.session.connect()
+            val view = phone.until("login failed") { it.connection == ConnectionState.LOGIN_FAILED }
+            assertEquals("Login failed: this device was signed out. Sign in with your password again", view.connectionText)
+            assertEquals(emptyMap<String, String>(), lost.saved)
+        }
+    }
+
+    @Test
     fun closedSessionsLeaveNoThreadsAndRefuseCalls() = Ledger().use { ledger ->
         Device(ledger, "00004").use { it.session.connect(); it.until("current", wanted = ::isCurrent) } // warms up the shared runtime
         Thread.sleep(500)
@@ -180,6 +263,7 @@ class BankSessionTest {
             uniffi.bank_core.SessionConfig(host = "127.0.0.1", port = ledger.port.toUShort(), tls = false, account = "00001",
                 password = "demo", deviceName = "reentrant", storageDir = storage.path),
             observer,
+            MemoryCredentialStore(),
         )
         session.use {
             it.connect()

@@ -1,17 +1,28 @@
-// Devices for the Kotlin tests, whose every view is recorded; the ledger they talk to is
-// in support/Ledger.kt.
+// Devices for the Kotlin tests, whose every view is recorded, and the in-memory stand-in
+// for a phone's Keystore or Keychain; the ledger they talk to is in support/Ledger.kt.
 
 import java.io.File
 import java.nio.file.Files
+import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 import uniffi.bank_core.BankSession
+import uniffi.bank_core.CredentialStore
 import uniffi.bank_core.SessionConfig
 import uniffi.bank_core.ViewModel
 import uniffi.bank_core.ViewObserver
 
-/** A phone: a session, its storage directory, and every view the core has pushed. */
-class Device(ledger: Ledger, account: String, password: String = "demo", val storage: File = tempStorage()) : AutoCloseable {
+/**
+ * A phone: a session, its storage directory, its credential store, and every view the core
+ * has pushed. An empty [password] signs in with the token in [credentials].
+ */
+class Device(
+    ledger: Ledger,
+    account: String,
+    password: String = "demo",
+    val storage: File = tempStorage(),
+    val credentials: MemoryCredentialStore = MemoryCredentialStore(),
+) : AutoCloseable {
     private val views = LinkedBlockingQueue<ViewModel>()
     @Volatile var latest: ViewModel? = null
         private set
@@ -35,6 +46,7 @@ class Device(ledger: Ledger, account: String, password: String = "demo", val sto
             storageDir = storage.path,
         ),
         observer,
+        credentials,
     )
 
     /** Waits for a view that satisfies [wanted], and returns it. */
@@ -60,6 +72,27 @@ class Device(ledger: Ledger, account: String, password: String = "demo", val sto
 
     companion object {
         fun tempStorage(): File = Files.createTempDirectory("device").toFile()
+    }
+}
+
+/** Device tokens by account, as the core saved them; the core calls it on threads of its own. */
+class MemoryCredentialStore : CredentialStore {
+    val saved = ConcurrentHashMap<String, String>()
+
+    override fun load(account: String): String? = saved[account]
+
+    override fun save(account: String, token: String) {
+        saved[account] = token
+    }
+
+    override fun delete(account: String) {
+        saved.remove(account)
+    }
+
+    /** Waits until the core has saved a token for [account], and returns it. */
+    fun awaitToken(account: String): String {
+        eventually("a token saved for $account") { saved[account] != null }
+        return saved.getValue(account)
     }
 }
 

@@ -9,6 +9,15 @@ import java.util.concurrent.TimeUnit
 
 const val WAIT_MS = 10_000L
 
+/** Waits until [done] holds. */
+fun eventually(what: String, done: () -> Boolean) {
+    val deadline = System.currentTimeMillis() + WAIT_MS
+    while (!done()) {
+        if (System.currentTimeMillis() > deadline) throw AssertionError("not $what within $WAIT_MS ms")
+        Thread.sleep(50)
+    }
+}
+
 /** Where cargo put the binaries; set by scripts/kotlin-tests.sh and scripts/android-tests.sh. */
 val targetDir: File = File(System.getenv("BANK_TARGET_DIR") ?: "target/debug")
 
@@ -37,6 +46,15 @@ class Ledger : AutoCloseable {
     fun kill() {
         process?.destroyForcibly()?.waitFor(WAIT_MS, TimeUnit.MILLISECONDS)
         process = null
+    }
+
+    /** `ledger-service tokens ARGS` on this ledger's data, while it runs: its output. */
+    fun tokens(vararg args: String): String {
+        val command = listOf(File(targetDir, "ledger-service").path, "tokens", "--data-dir", dataDir.path) + args
+        val process = ProcessBuilder(command).redirectErrorStream(true).start()
+        val output = process.inputStream.bufferedReader().readText()
+        check(process.waitFor() == 0) { "$command failed: $output" }
+        return output
     }
 
     override fun close() {

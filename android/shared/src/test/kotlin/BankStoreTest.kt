@@ -2,7 +2,6 @@
 // plain JVM: the Android app's logic, minus Compose and the Keystore.
 
 import dev.mqttbanking.shared.BankStore
-import dev.mqttbanking.shared.CredentialStore
 import dev.mqttbanking.shared.LoginMemory
 import dev.mqttbanking.shared.LoginState
 import dev.mqttbanking.shared.LoginState.Phase
@@ -31,6 +30,7 @@ import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Test
+import uniffi.bank_core.CredentialStore
 import uniffi.bank_core.RowStatus
 
 class BankStoreTest {
@@ -119,15 +119,17 @@ class BankStoreTest {
     }
 
     @Test
-    fun thePasswordGoesToTheCredentialStoreAndTheNextStartResumesWithIt(): Unit = Ledger().use { ledger ->
+    fun theDeviceTokenNotThePasswordIsKeptAndTheNextStartResumesWithIt(): Unit = Ledger().use { ledger ->
         val storage = tempStorage()
         val credentials = RecordingCredentials()
         val memory = RecordingMemory()
         Phone(main, storage, credentials, memory).use { phone ->
             phone.store.signIn(ledger.address, " 00001 ", "demo")
             phone.store.login.await("signed in") { it.phase == Phase.SIGNED_IN }
+            credentials.awaitToken("00001")
         }
-        assertEquals(mapOf("00001" to "demo"), credentials.saved)
+        assertEquals(setOf("00001"), credentials.saved.keys)
+        assertTrue("a device token, never the password", credentials.saved.getValue("00001").startsWith("bt1."))
         // Preferences get the broker and the account as the core read them, and no password.
         assertEquals(RememberedLogin(ledger.address, "00001"), memory.saved)
 
@@ -140,10 +142,35 @@ class BankStoreTest {
     }
 
     @Test
-    fun signOutClosesTheSessionSoTheSameStorageSignsInAgain(): Unit = Ledger().use { ledger ->
+    fun aRevokedTokenSendsTheNextStartToTheLoginScreenForThePassword(): Unit = Ledger().use { ledger ->
+        val storage = tempStorage()
+        val credentials = RecordingCredentials()
+        val memory = RecordingMemory()
+        Phone(main, storage, credentials, memory).use { phone ->
+            phone.signIn(ledger, "00003")
+            credentials.awaitToken("00003")
+        }
+        ledger.tokens("revoke", "00003") // as another device, or the operator, would
+
+        Phone(main, storage, credentials, memory).use { restarted ->
+            runBlocking { restarted.store.resume().join() }
+            val login = restarted.store.login.await("the login screen again") { it.error != null }
+            assertEquals(LoginState(error = "Login failed: this device was signed out. Sign in with your password again"), login)
+            assertNull(restarted.store.view.value)
+            assertEquals("the core deleted the token", emptyMap<String, String>(), credentials.saved)
+            assertEquals("the form keeps the account", RememberedLogin(ledger.address, "00003"), restarted.store.rememberedLogin())
+
+            assertEquals(Phase.SIGNED_IN, restarted.signIn(ledger, "00003").phase)
+            credentials.awaitToken("00003")
+        }
+    }
+
+    @Test
+    fun signOutRevokesTheTokenAndClosesTheSessionSoTheSameStorageSignsInAgain(): Unit = Ledger().use { ledger ->
         val storage = tempStorage()
         Phone(main, storage).use { phone ->
             phone.signIn(ledger, "00002")
+            phone.credentials.awaitToken("00002")
             Phone(main, storage).use { intruder ->
                 // The core locks an account's storage while a session has it open.
                 runBlocking { intruder.store.signIn(ledger.address, "00002", "demo").join() }
@@ -156,7 +183,10 @@ class BankStoreTest {
             runBlocking { phone.store.signOut().join() }
             assertEquals(LoginState(), phone.store.login.value)
             assertNull(phone.store.view.value)
-            assertEquals("the password is forgotten", emptyMap<String, String>(), phone.credentials.saved)
+            assertEquals("the token is forgotten", emptyMap<String, String>(), phone.credentials.saved)
+            eventually("the token revoked on the ledger") { ledger.tokens("list").isBlank() }
+            runBlocking { phone.store.resume().join() }
+            assertEquals("without a token nothing resumes", LoginState(), phone.store.login.value)
             assertEquals(Phase.SIGNED_IN, phone.signIn(ledger, "00002").phase)
             phone.store.view.await("the account, online") { it?.balanceText == "$726.14" }
         }
@@ -205,18 +235,22 @@ class Phone(
     override fun close() = runBlocking { store.close().join() }
 }
 
+/** The Keystore's stand-in: device tokens by account. The core calls it on threads of its own. */
 class RecordingCredentials : CredentialStore {
     val saved = ConcurrentHashMap<String, String>()
 
-    override fun savePassword(account: String, password: String) {
-        saved[account] = password
+    override fun load(account: String): String? = saved[account]
+
+    override fun save(account: String, token: String) {
+        saved[account] = token
     }
 
-    override fun password(account: String): String? = saved[account]
-
-    override fun forgetPassword(account: String) {
+    override fun delete(account: String) {
         saved.remove(account)
     }
+
+    /** Waits until the core has saved a token for [account]: it asks for one once online. */
+    fun awaitToken(account: String) = eventually("a token saved for $account") { saved[account] != null }
 }
 
 class RecordingMemory : LoginMemory {

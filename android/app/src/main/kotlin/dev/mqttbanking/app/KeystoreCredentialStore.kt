@@ -5,41 +5,55 @@ import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyProperties
 import android.util.Base64
 import androidx.core.content.edit
-import dev.mqttbanking.shared.CredentialStore
-import java.security.GeneralSecurityException
 import java.security.KeyStore
 import javax.crypto.Cipher
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
 import javax.crypto.spec.GCMParameterSpec
+import uniffi.bank_core.CredentialStore
 
 /**
- * Passwords encrypted with AES-GCM under a key that lives in the Android Keystore and never
- * leaves it; only the IV and ciphertext are written to preferences.
+ * This phone's device tokens, one per account, for the core: encrypted with AES-GCM under a
+ * key that lives in the Android Keystore and never leaves it; only the IV and ciphertext are
+ * written to preferences. No password is kept. The core calls it on threads of its own, and
+ * nothing here throws back into the core: a token that cannot be kept or read only means the
+ * next sign-in needs the password.
  */
 class KeystoreCredentialStore(context: Context) : CredentialStore {
-    private val prefs = context.getSharedPreferences("credentials", Context.MODE_PRIVATE)
+    private val prefs = context.getSharedPreferences(PREFS, Context.MODE_PRIVATE)
 
-    override fun savePassword(account: String, password: String) {
-        val cipher = Cipher.getInstance(TRANSFORMATION).apply { init(Cipher.ENCRYPT_MODE, key()) }
-        val sealed = cipher.iv + cipher.doFinal(password.toByteArray())
-        prefs.edit { putString(account, Base64.encodeToString(sealed, Base64.NO_WRAP)) }
+    init {
+        // Earlier versions kept the password itself, encrypted the same way: drop it.
+        context.deleteSharedPreferences(OLD_PREFS)
+        runCatching { KeyStore.getInstance(KEYSTORE).apply { load(null) }.deleteEntry(OLD_KEY_ALIAS) }
     }
 
-    override fun password(account: String): String? {
-        val sealed = prefs.getString(account, null)?.let { Base64.decode(it, Base64.NO_WRAP) } ?: return null
+    override fun save(account: String, token: String) {
+        try {
+            val cipher = Cipher.getInstance(TRANSFORMATION).apply { init(Cipher.ENCRYPT_MODE, key()) }
+            val sealed = cipher.iv + cipher.doFinal(token.toByteArray())
+            prefs.edit { putString(account, Base64.encodeToString(sealed, Base64.NO_WRAP)) }
+        } catch (refused: Exception) { // GeneralSecurityException, or the Keystore's ProviderException
+            delete(account) // an earlier token of this phone stopped working when this one was issued
+        }
+    }
+
+    /** `null` when none is kept, or when it can no longer be decrypted. */
+    override fun load(account: String): String? {
+        val stored = prefs.getString(account, null) ?: return null
         return try {
+            val sealed = Base64.decode(stored, Base64.NO_WRAP)
             val cipher = Cipher.getInstance(TRANSFORMATION)
             cipher.init(Cipher.DECRYPT_MODE, key(), GCMParameterSpec(TAG_BITS, sealed, 0, IV_BYTES))
             String(cipher.doFinal(sealed, IV_BYTES, sealed.size - IV_BYTES))
-        } catch (unreadable: GeneralSecurityException) {
+        } catch (unreadable: Exception) {
             // The key is gone (app data cleared, or restored onto another phone): sign in again.
-            forgetPassword(account)
+            delete(account)
             null
         }
     }
 
-    override fun forgetPassword(account: String) {
+    override fun delete(account: String) {
         prefs.edit { remove(account) }
     }
 
@@ -56,7 +70,10 @@ class KeystoreCredentialStore(context: Context) : CredentialStore {
 
     private companion object {
         const val KEYSTORE = "AndroidKeyStore"
-        const val KEY_ALIAS = "bank-passwords"
+        const val PREFS = "device-tokens"
+        const val KEY_ALIAS = "bank-device-tokens"
+        const val OLD_PREFS = "credentials"
+        const val OLD_KEY_ALIAS = "bank-passwords"
         const val TRANSFORMATION = "AES/GCM/NoPadding"
         const val IV_BYTES = 12
         const val TAG_BITS = 128

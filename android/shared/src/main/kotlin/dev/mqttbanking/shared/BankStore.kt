@@ -11,6 +11,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import uniffi.bank_core.BankSession
 import uniffi.bank_core.ConnectionState
+import uniffi.bank_core.CredentialStore
 import uniffi.bank_core.SessionException
 import uniffi.bank_core.ViewModel
 import uniffi.bank_core.ViewObserver
@@ -31,6 +32,10 @@ data class LoginState(
  * The app's one bank-core session, for the UI to render and drive: sign in and out, and the
  * screens' actions. It holds no banking rules; the core's [ViewModel] already carries every
  * text, error and enabled state.
+ *
+ * The typed password goes to the core once and is kept nowhere. Signed in with it, the core
+ * saves this phone's device token in [credentials] (the app's Keystore); every later start
+ * signs in with that token instead.
  *
  * Every change happens on [mainDispatcher], which must run its tasks one at a time and in
  * order, as Android's main thread does. The core calls observers on a thread of its own, so
@@ -59,14 +64,15 @@ class BankStore(
     fun rememberedLogin(): RememberedLogin? = memory.load()
 
     /**
-     * Opens the remembered account with its kept password, straight to the account screens:
-     * the core shows the outbox and the connection state even while the broker is out of reach.
+     * Opens the remembered account with this phone's device token (an empty password),
+     * straight to the account screens: the core shows the outbox and the connection state
+     * even while the broker is out of reach. Without a token the login screen stays.
      */
     fun resume(): Job = scope.launch {
         if (current != null) return@launch
         val login = memory.load() ?: return@launch
-        val password = credentials.password(login.account) ?: return@launch
-        openSession(login, password, LoginState.Phase.SIGNED_IN)
+        credentials.load(login.account) ?: return@launch
+        openSession(login, password = "", LoginState.Phase.SIGNED_IN)
     }
 
     /**
@@ -78,17 +84,19 @@ class BankStore(
         openSession(RememberedLogin(broker, account), password, LoginState.Phase.SIGNING_IN)
     }
 
-    /** Ends the session, or the sign-in in progress, and forgets the account's password. */
+    /**
+     * Ends the session, or the sign-in in progress. The core revokes this phone's token and
+     * deletes it from [credentials], so the next sign-in needs the password.
+     */
     fun signOut(): Job = scope.launch {
         val device = current ?: return@launch
-        val account = device.session.view().account // as the core read it, the key it was saved under
+        device.session.signOut()
         end(device)
-        credentials.forgetPassword(account)
         logins.value = LoginState()
     }
 
     /**
-     * Ends the session but keeps the password and the remembered login, as when the app's
+     * Ends the session but keeps the token and the remembered login, as when the app's
      * process ends: the next [resume] opens the same account again.
      */
     fun close(): Job = scope.launch {
@@ -116,10 +124,10 @@ class BankStore(
     }
 
     private fun openSession(login: RememberedLogin, password: String, phase: LoginState.Phase) {
-        val device = Device(login, password)
+        val device = Device(login)
         try {
             val config = loginConfig(login.broker, login.account, password, deviceName, storageDir)
-            device.session = BankSession(config, device)
+            device.session = BankSession(config, device, credentials)
         } catch (refused: SessionException) {
             logins.value = LoginState(error = refused.message)
             return
@@ -131,19 +139,20 @@ class BankStore(
 
     private fun show(device: Device, view: ViewModel) {
         views.value = view
+        if (view.connection == ConnectionState.LOGIN_FAILED) {
+            // A refused password, or a token revoked elsewhere (the core has deleted it):
+            // back to the login screen, which asks for the password.
+            end(device)
+            logins.value = LoginState(error = view.connectionText)
+            return
+        }
         if (logins.value.phase != LoginState.Phase.SIGNING_IN) return
-        when (view.connection) {
-            ConnectionState.ONLINE -> {
-                // The core's account number, trimmed as the broker saw it.
-                memory.save(RememberedLogin(device.login.broker.trim(), view.account))
-                credentials.savePassword(view.account, device.password)
-                logins.value = LoginState(LoginState.Phase.SIGNED_IN)
-            }
-            ConnectionState.LOGIN_FAILED -> {
-                end(device)
-                logins.value = LoginState(error = view.connectionText)
-            }
-            else -> logins.value = LoginState(LoginState.Phase.SIGNING_IN, progress = view.connectionText)
+        if (view.connection == ConnectionState.ONLINE) {
+            // The core's account number, trimmed as the broker saw it.
+            memory.save(RememberedLogin(device.login.broker.trim(), view.account))
+            logins.value = LoginState(LoginState.Phase.SIGNED_IN)
+        } else {
+            logins.value = LoginState(LoginState.Phase.SIGNING_IN, progress = view.connectionText)
         }
     }
 
@@ -155,7 +164,7 @@ class BankStore(
     }
 
     /** One session and its observer. Views of a session that is no longer current are dropped. */
-    private inner class Device(val login: RememberedLogin, val password: String) : ViewObserver {
+    private inner class Device(val login: RememberedLogin) : ViewObserver {
         lateinit var session: BankSession
 
         override fun onView(view: ViewModel) {

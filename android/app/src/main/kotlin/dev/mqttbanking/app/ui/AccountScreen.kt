@@ -127,7 +127,7 @@ fun AccountScreen(view: ViewModel, store: BankStore) {
         AlertDialog(
             onDismissRequest = { confirmSignOut = false },
             title = { Text("Sign out?") },
-            text = { Text("This phone forgets the password. Transfers still waiting stay on this phone and are sent when this account signs in again.") },
+            text = { Text("This phone will need the password to sign in again. Transfers still waiting stay on this phone and are sent when this account signs in again.") },
             confirmButton = { TextButton(onClick = { confirmSignOut = false; store.signOut() }) { Text("Sign out") } },
             dismissButton = { TextButton(onClick = { confirmSignOut = false }) { Text("Cancel") } },
         )

@@ -45,7 +45,10 @@ import dev.mqttbanking.shared.BankStore
 import dev.mqttbanking.shared.LoginState
 import dev.mqttbanking.shared.LoginState.Phase
 
-/** The login screen until the broker has accepted the password, then the account. */
+/**
+ * The login screen until the broker has accepted the password, then the account. A refused
+ * sign-in, such as this phone's token revoked from another device, brings the login screen back.
+ */
 @Composable
 fun BankApp(store: BankStore) {
     val login by store.login.collectAsStateWithLifecycle()
