@@ -161,10 +161,10 @@ async fn sign_in(device: &Device, shared: &Shared, tokens: &mut Tokens) -> Resul
     conn.send(&mqtt::connect(&login)).await.map_err(|error| retry("CONNECT", error))?;
     match within(reply, "CONNACK", conn.next()).await? {
         Packet::ConnAck { code: CONNACK_ACCEPTED, .. } => {}
-        Packet::ConnAck { code: BAD_CREDENTIALS | NOT_AUTHORISED, .. } if tokens.token.is_some() => {
-            return Err(Failure::TokenRefused);
-        }
-        Packet::ConnAck { code: code @ (BAD_CREDENTIALS | NOT_AUTHORISED), .. } => return Err(Failure::Refused(code)),
+        Packet::ConnAck { code: BAD_CREDENTIALS, .. } if tokens.token.is_some() => return Err(Failure::TokenRefused),
+        Packet::ConnAck { code: BAD_CREDENTIALS, .. } => return Err(Failure::Refused(BAD_CREDENTIALS)),
+        // ledger-service's "too many passwords waiting to be checked": try again after the backoff.
+        Packet::ConnAck { code: NOT_AUTHORISED, .. } => return Err(retry("CONNACK", "busy (return code 5)")),
         // Say, 3 (server unavailable) from a busy broker: worth another try.
         Packet::ConnAck { code, .. } => return Err(retry("CONNACK", format!("return code {code}"))),
         _ => return Err(retry("CONNACK", "another packet came first")),
