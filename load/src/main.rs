@@ -37,7 +37,7 @@
 //! Before the login fix, keep to a few hundred devices: every sign-in costs the ledger an
 //! Argon2 hash of 19 MiB that glibc keeps (docs/benchmarks.md, "A fleet of devices").
 //! `--tokens` follows the device-token spec (a token asked for after the first sign-in and
-//! used for every later one); it is untested until the ledger issues tokens.
+//! used for every later one). See docs/protocol.md, "Device tokens".
 //!
 //! Exit status: 0 when every device got in (and back in after the restart), 1 when some
 //! did not or the run failed, 2 for bad flags.
@@ -115,7 +115,7 @@ struct RunArgs {
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(5..))]
     keepalive_secs: u16,
     /// Ask for a device token after the first sign-in and sign in with it afterwards
-    /// (the device-token spec; untested until the ledger issues tokens).
+    /// (docs/protocol.md, "Device tokens").
     #[arg(long)]
     tokens: bool,
     /// Source addresses 127.0.0.2.. to spread the devices over (0: let the kernel pick).

@@ -151,7 +151,7 @@ impl Report {
                 "{} issued, {} not, {} sign-ins with a token, {} refused",
                 c.tokens_issued, c.tokens_failed, c.sign_ins_with_token, c.tokens_refused
             );
-            rows.push(("device tokens (untested until the ledger has them)".into(), tokens));
+            rows.push(("device tokens".into(), tokens));
         }
         let attempts = format!(
             "{} attempts, {} failed, {} refused, {} gave up",

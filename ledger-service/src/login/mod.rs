@@ -48,6 +48,7 @@ pub struct Logins {
     /// `None` when tokens cannot be checked (no database given).
     tokens: Option<Arc<TokenStore>>,
     argon2_checks: AtomicU64,
+    busy_refusals: AtomicU64,
 }
 
 impl Logins {
@@ -59,6 +60,7 @@ impl Logins {
             throttle: Throttle::new(),
             tokens,
             argon2_checks: AtomicU64::new(0),
+            busy_refusals: AtomicU64::new(0),
         }
     }
 
@@ -116,7 +118,11 @@ impl Logins {
         self.argon2_checks.fetch_add(1, Ordering::Relaxed);
         match self.verifier.verify(phc, secret).await {
             Err(Busy) => {
-                tracing::warn!(username, ?address, "refused a login: password checks are busy");
+                // Logged at 1, 2, 4, 8… so that a flood cannot flood the log too.
+                let busy = self.busy_refusals.fetch_add(1, Ordering::Relaxed) + 1;
+                if busy.is_power_of_two() {
+                    tracing::warn!(username, ?address, busy, "refused a login: password checks are busy");
+                }
                 Verdict::Busy
             }
             Ok(true) => {
