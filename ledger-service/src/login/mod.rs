@@ -57,7 +57,7 @@ impl Logins {
             users,
             verifier: Verifier::start(),
             cache: PasswordCache::new(),
-            throttle: Throttle::new(),
+            throttle: Throttle::default(),
             tokens,
             argon2_checks: AtomicU64::new(0),
             busy_refusals: AtomicU64::new(0),

@@ -17,16 +17,13 @@ const DELAY_MAX: Duration = Duration::from_secs(8);
 /// Addresses and usernames tracked; when full, the oldest windows are dropped first.
 const KEYS_MAX: usize = 65_536;
 
+#[derive(Default)]
 pub struct Throttle {
     by_address: Mutex<Failures<IpAddr>>,
     by_username: Mutex<Failures<String>>,
 }
 
 impl Throttle {
-    pub fn new() -> Throttle {
-        Throttle { by_address: Mutex::new(Failures::default()), by_username: Mutex::new(Failures::default()) }
-    }
-
     /// How long an attempt must wait before its password is checked.
     pub fn delay(&self, username: &str, address: Option<IpAddr>, now: Instant) -> Duration {
         let by_username = lock(&self.by_username).count(username, now);
@@ -102,7 +99,7 @@ mod tests {
 
     #[test]
     fn delays_grow_after_the_free_failures_and_end_with_the_window() {
-        let throttle = Throttle::new();
+        let throttle = Throttle::default();
         let (attacker, other) = (Some("127.0.0.2".parse().unwrap()), Some("127.0.0.3".parse().unwrap()));
         let start = Instant::now();
         for _ in 0..FAILURES_FREE {
