@@ -68,9 +68,12 @@ fn check_cents(cents: i64) {
     assert!(whole.bytes().all(|b| b.is_ascii_digit()) && !whole.is_empty());
     assert_eq!(sign == "-", cents < 0);
     let parsed = Amount::parse_non_negative(&text);
+    let in_range = whole.trim_start_matches('0').len() <= WHOLE_DIGITS_MAX;
     if cents < 0 {
-        assert_eq!(parsed, Err(AmountError::NotPositive), "{text}");
-    } else if whole.trim_start_matches('0').len() <= WHOLE_DIGITS_MAX {
+        // The magnitude is read first: one too large to read says so instead.
+        let expected = if in_range { AmountError::NotPositive } else { AmountError::OverMaximum };
+        assert_eq!(parsed, Err(expected), "{text}");
+    } else if in_range {
         assert_eq!(parsed, Ok(amount), "{text}");
         let json = serde_json::to_string(&amount).unwrap();
         assert_eq!(serde_json::from_str::<Amount>(&json).unwrap(), amount);
