@@ -16,8 +16,12 @@ ensure_packages mosquitto mosquitto-clients openssl build-essential pkg-config l
 command -v java >/dev/null || ensure_packages default-jre-headless
 ensure_node
 
-echo "== cargo test (protocol, app state machine, ledger engine, SQLite store, contract and session suites, operator explorer)"
-cargo test --workspace --locked
+echo "== cargo test (protocol, app state machine, ledger engine, SQLite store, contract, login, session and Jepsen-style suites, operator explorer, bank-load)"
+# bank-load's fleet test must not skip here: cargo test builds the ledger it drives.
+BANK_LOAD_REQUIRE_LEDGER=1 cargo test --workspace --locked
+
+echo "== fuzzing: each cargo-fuzz target for 20 s (scripts/fuzz.sh runs them longer)"
+scripts/fuzz.sh 20
 
 echo "== Kotlin bindings on the JVM against a real ledger-service"
 scripts/kotlin-tests.sh

@@ -79,10 +79,16 @@ impl History {
         self.loaded && self.older.is_some() && self.entries.len() < ENTRIES_MAX
     }
 
-    /// Adds an entry seen live. The caller has checked it is the next version.
+    /// Adds an entry seen live. The caller has checked it is the next version of the
+    /// balance; it is kept only if it also extends the loaded entries. After a version jump
+    /// they end lower, and the newest page (asked for on the jump) fills the gap instead.
     pub fn push_live(&mut self, entry: HistoryEntry) {
-        self.entries.insert(entry.version, entry);
-        self.trim();
+        let extends =
+            self.entries.last_key_value().is_none_or(|(newest, _)| newest.checked_add(1) == Some(entry.version));
+        if extends {
+            self.entries.insert(entry.version, entry);
+            self.trim();
+        }
     }
 
     /// Merges the page this device asked for. Returns `false` for any other page (another

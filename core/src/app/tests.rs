@@ -201,6 +201,41 @@ fn a_gap_that_opens_while_a_page_is_on_its_way_is_fetched_next() {
     assert_eq!((model.view().history_loading, row_balances(&model).len()), (false, 3));
 }
 
+/// Found by `fuzz/` (target `model`): after a version jump, the next live versions were
+/// added above the loaded history while the newest page was still on its way, so the
+/// history showed a hole (here 1, then 4: no 2 and 3).
+#[test]
+fn live_entries_after_a_version_gap_wait_for_the_newest_page() {
+    let mut model = online();
+    let ids: Vec<Uuid> = (0..=4).map(|_| Uuid::now_v7()).collect();
+    let shown = |model: &Model| model.view().history.iter().map(|row| row.id.clone()).collect::<Vec<_>>();
+    model.update(balance(1, "10.00", Some(entry(ids[1], "in", "00002", "10.00"))));
+    let row = |version: u64| {
+        json!({"version": version, "balance": format!("{version}0.00"), "id": ids[version as usize], "direction": "in",
+               "counterparty": "00002", "amount": "10.00", "memo": null, "at": "2026-11-24T23:15:55.123Z"})
+    };
+    let page = |versions: &[u64]| {
+        let entries: Vec<_> = versions.iter().map(|version| row(*version)).collect();
+        message(
+            "bank/history/result/00001",
+            json!({"account": ME, "before_version": null, "entries": entries, "next_before_version": null}),
+        )
+    };
+    model.update(page(&[1]));
+    assert_eq!(shown(&model), [ids[1].to_string()]);
+
+    // Version 2 is missed: 3 is a jump, which asks for the newest page; 4 arrives before it.
+    let effects = model.update(balance(3, "30.00", Some(entry(ids[3], "in", "00002", "10.00"))));
+    assert_eq!(published_topics(&effects), ["bank/history/request/00001"]);
+    model.update(balance(4, "40.00", Some(entry(ids[4], "in", "00002", "10.00"))));
+    assert_eq!(model.view().balance_text, "$40.00");
+    assert_eq!(shown(&model), [ids[1].to_string()], "no hole: 4 waits for the page");
+
+    model.update(page(&[4, 3, 2, 1]));
+    let expected: Vec<String> = (1..=4).rev().map(|version| ids[version].to_string()).collect();
+    assert_eq!(shown(&model), expected);
+}
+
 #[test]
 fn an_invalid_transfer_shows_errors_and_sends_nothing() {
     let mut model = online();
