@@ -354,7 +354,7 @@ mod tests {
     }
 
     fn sent(id: u128, payer: u8, to: u8, cents: i64) -> Sent {
-        let memo = (id % 2 == 0).then(|| format!("memo {id}"));
+        let memo = id.is_multiple_of(2).then(|| format!("memo {id}"));
         Sent {
             id: Uuid::from_u128(id),
             payer: account(payer),
@@ -426,10 +426,10 @@ mod tests {
         vec![
             sent(1, 1, 2, 10_000),
             sent(2, 2, 3, 2_500),
-            sent(3, 4, 1, 99_999_00), // rejected: 00004 holds 350.00
-            sent(4, 3, 5, 1_23),
-            sent(5, 5, 4, 1_00),
-            sent(6, 1, 4, 7_77),
+            sent(3, 4, 1, 9_999_900), // rejected: 00004 holds 350.00
+            sent(4, 3, 5, 123),
+            sent(5, 5, 4, 100),
+            sent(6, 1, 4, 777),
         ]
     }
 

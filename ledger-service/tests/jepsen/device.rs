@@ -29,9 +29,10 @@ const THINK_MS_MIN: u64 = 10;
 const THINK_MS_MAX: u64 = 150;
 /// How often a device looks at its clock: the resolution of think times and resends.
 const TICK_MS: u64 = 20;
-/// Reconnect delays of the MQTT link: short, so the test spends its time on faults.
-const RECONNECT_MS_MIN: u64 = 100;
-const RECONNECT_MS_MAX: u64 = 2_000;
+/// Reconnect delays of the MQTT link. Shorter than a phone's (0.5 s to 30 s) and shorter
+/// than the nemesis' cycles, so devices are connected for most of each up time.
+const RECONNECT_MS_MIN: u64 = 50;
+const RECONNECT_MS_MAX: u64 = 500;
 const CLIENT_REQUESTS_MAX: usize = 64;
 const LINK_EVENTS_MAX: usize = 256;
 /// History pages are up to 64 KiB, results far smaller; rumqttc's default is 10 KiB.
@@ -60,7 +61,10 @@ pub struct Stats {
     pub requests: u64,
     pub replays: u64,
     pub conflicts: u64,
+    /// Sends of a pending request because its resend delay passed.
     pub resends: u64,
+    /// Sends of a pending request because the link reconnected.
+    pub republished: u64,
     pub connects: u64,
     pub publish_refused: u64,
     /// The longest time from a request's first send to its result.
@@ -206,6 +210,7 @@ impl Device {
         }
         let now = Instant::now();
         let ids: Vec<Uuid> = self.pending.keys().copied().collect();
+        self.log.stats.republished += ids.len() as u64;
         for id in ids {
             self.send(id, now);
         }

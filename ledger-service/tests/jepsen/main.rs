@@ -152,6 +152,7 @@ impl device::Stats {
         self.replays += other.replays;
         self.conflicts += other.conflicts;
         self.resends += other.resends;
+        self.republished += other.republished;
         self.connects += other.connects;
         self.publish_refused += other.publish_refused;
         self.wait_ms_max = self.wait_ms_max.max(other.wait_ms_max);
@@ -183,13 +184,14 @@ impl Report<'_> {
             self.params.seed,
         );
         println!(
-            "jepsen {}: took={:.1}s drain={:.1}s replays={} conflicts={} resends={} connects={} publish_refused={} longest_wait_ms={}",
+            "jepsen {}: took={:.1}s drain={:.1}s replays={} conflicts={} resends={} republished={} connects={} publish_refused={} longest_wait_ms={}",
             self.mode.name(),
             took.as_secs_f64(),
             drained.as_secs_f64(),
             stats.replays,
             stats.conflicts,
             stats.resends,
+            stats.republished,
             stats.connects,
             stats.publish_refused,
             stats.wait_ms_max,
