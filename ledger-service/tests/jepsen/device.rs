@@ -369,9 +369,9 @@ impl Device {
         if self.client.try_publish(topic, QoS::AtLeastOnce, false, pending.payload.clone()).is_err() {
             self.log.stats.publish_refused += 1;
         }
-        let jitter_ms = self.rng.u64(0..=pending.resend_ms / 4);
-        pending.next_send = now + Duration::from_millis(pending.resend_ms + jitter_ms);
-        pending.resend_ms = (pending.resend_ms * 2).min(RESEND_MS_MAX);
+        let (delay_ms, next_resend_ms) = backoff(pending.resend_ms, &mut self.rng);
+        pending.next_send = now + Duration::from_millis(delay_ms);
+        pending.resend_ms = next_resend_ms;
     }
 
     fn finish(mut self) -> Log {
@@ -382,6 +382,14 @@ impl Device {
         }
         self.log
     }
+}
+
+/// The wait before the next send of a request whose resend delay is `resend_ms`, and the
+/// delay after that: 1 s, 2 s, 4 s, 8 s, 8 s, … each stretched by up to a quarter at
+/// random, so devices that lost the ledger together do not resend in step.
+fn backoff(resend_ms: u64, rng: &mut fastrand::Rng) -> (u64, u64) {
+    let delay_ms = resend_ms + rng.u64(0..=resend_ms / 4);
+    (delay_ms, (resend_ms * 2).min(RESEND_MS_MAX))
 }
 
 fn request_of(sent: &Sent) -> TransferRequest {
@@ -402,4 +410,39 @@ fn short_amount_payload(sent: &Sent) -> Vec<u8> {
         request["memo"] = json!(memo);
     }
     request.to_string().into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resends_back_off_from_1_to_8_seconds() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let mut resend_ms = RESEND_MS_MIN;
+        let mut nominal_ms = Vec::new();
+        for _ in 0..6 {
+            let (delay_ms, next_ms) = backoff(resend_ms, &mut rng);
+            assert!((resend_ms..=resend_ms * 5 / 4).contains(&delay_ms), "{delay_ms} ms after {resend_ms} ms");
+            nominal_ms.push(resend_ms);
+            resend_ms = next_ms;
+        }
+        assert_eq!(nominal_ms, [1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+    }
+
+    #[test]
+    fn a_short_amount_is_the_same_amount() {
+        let sent = |cents| Sent {
+            id: Uuid::nil(),
+            payer: AccountId::parse("00001").unwrap(),
+            to: AccountId::parse("00002").unwrap(),
+            amount: Amount::from_cents(cents),
+            memo: None,
+        };
+        let amount = |cents| {
+            let payload: serde_json::Value = serde_json::from_slice(&short_amount_payload(&sent(cents))).unwrap();
+            payload["amount"].as_str().unwrap().to_string()
+        };
+        assert_eq!([amount(1_200), amount(1_250), amount(1_234), amount(5)], ["12", "12.5", "12.34", "0.05"]);
+    }
 }
