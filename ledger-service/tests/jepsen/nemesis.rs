@@ -8,6 +8,8 @@ use crate::harness::Ledger;
 /// ledger is still announcing itself and the devices' resends arrive.
 const UP_MS_SHORT_MAX: u64 = 200;
 const UP_MS_MAX: u64 = 1_500;
+/// A long run says how far it is every this many cycles.
+const PROGRESS_CYCLES: u32 = 100;
 /// Down time before the restart.
 const DOWN_MS_MAX: u64 = 400;
 /// What the ledger logs once it is subscribed, online and has republished every balance.
@@ -42,7 +44,11 @@ impl Mode {
 /// Runs `cycles` kill-and-restart cycles and returns how many it ran. Every cycle ends
 /// with everything up and the ledger online.
 pub async fn run(ledger: &mut Ledger, mode: Mode, cycles: u32, rng: &mut fastrand::Rng) -> u32 {
-    for _ in 0..cycles {
+    let started = std::time::Instant::now();
+    for cycle in 0..cycles {
+        if cycle > 0 && cycle % PROGRESS_CYCLES == 0 {
+            println!("jepsen {}: {cycle}/{cycles} cycles after {:.0}s", mode.name(), started.elapsed().as_secs_f64());
+        }
         let up_ms = if rng.u32(0..4) == 0 { rng.u64(0..=UP_MS_SHORT_MAX) } else { rng.u64(0..=UP_MS_MAX) };
         tokio::time::sleep(Duration::from_millis(up_ms)).await;
         let announced_before = announcements(ledger);
