@@ -99,6 +99,27 @@ impl Ledger {
         }
     }
 
+    /// Stops Mosquitto alone; the ledger keeps running and reconnects when it is back.
+    /// `kill -9` loses what Mosquitto had not saved yet (it saves every `autosave_interval`);
+    /// SIGTERM saves sessions, queued and retained messages to the persistence directory.
+    #[allow(dead_code)] // for the jepsen test's nemesis
+    pub fn stop_mosquitto(&mut self, kill_9: bool) {
+        let mut mosquitto = self.mosquitto.take().expect("this ledger runs with Mosquitto");
+        if kill_9 {
+            mosquitto.kill().unwrap();
+        } else {
+            Command::new("kill").arg("-TERM").arg(mosquitto.id().to_string()).status().unwrap();
+        }
+        mosquitto.wait().unwrap();
+    }
+
+    /// Starts Mosquitto again on the same port, config and persistence directory.
+    #[allow(dead_code)] // for the jepsen test's nemesis
+    pub fn restart_mosquitto(&mut self) {
+        assert!(self.broker == Broker::Mosquitto && self.mosquitto.is_none(), "Mosquitto is not stopped");
+        self.mosquitto = Some(run_mosquitto(self.data_dir.path(), self.port));
+    }
+
     /// Waits for the ledger to exit by itself, and returns its exit status.
     pub async fn exited(&mut self, within: Duration) -> std::process::ExitStatus {
         let deadline = tokio::time::Instant::now() + within;
@@ -208,12 +229,16 @@ fn start_mosquitto(dir: &Path, port: u16) -> Child {
         .replace("deploy/mosquitto/dynamic-security.json", dynsec.to_str().unwrap())
         .replace("ledger-data/mosquitto/", persistence.to_str().unwrap());
     assert!(config.contains(&format!("listener {port}")), "mosquitto.conf no longer has the expected listener line");
-    let config_path = dir.join("mosquitto.conf");
-    std::fs::write(&config_path, config).unwrap();
-    let log = std::fs::File::create(dir.join("mosquitto.log")).unwrap();
+    std::fs::write(dir.join("mosquitto.conf"), config).unwrap();
+    run_mosquitto(dir, port)
+}
+
+/// Runs Mosquitto on the config `start_mosquitto` wrote in `dir`, and waits until it listens.
+fn run_mosquitto(dir: &Path, port: u16) -> Child {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("mosquitto.log")).unwrap();
     let mut child = Command::new("mosquitto")
         .arg("-c")
-        .arg(&config_path)
+        .arg(dir.join("mosquitto.conf"))
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .stdin(Stdio::null())
