@@ -3,11 +3,13 @@
 //! - [`protocol`] is the one definition of the wire contract between devices and the
 //!   ledger: topics, payloads, money and reason codes. The ledger uses it too.
 //! - [`app`] is the app as a pure state machine: events in, effects and a view model out.
-//! - [`session`] is the imperative shell around it: the MQTT connection, the outbox file
+//! - [`explorer`] is the operator's explorer, pure in the same way: messages in, a view out.
+//! - [`session`] is the imperative shell around both: the MQTT connection, the outbox file
 //!   and the observer. The desktop app and the `bank` CLI use it as plain Rust.
 //! - [`ffi`] adapts the session for Kotlin and Swift through UniFFI.
 
 pub mod app;
+pub mod explorer;
 pub mod ffi;
 pub mod protocol;
 pub mod session;

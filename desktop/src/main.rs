@@ -1,21 +1,18 @@
 //! MQTT Banking for the desktop. The window is plain HTML and JavaScript that renders
 //! view models pushed from here as events and sends user actions back as commands; the
-//! customer's rules and formats all live in `bank-core`, the operator's in
-//! [`operator`].
+//! customer's and the operator's rules and formats all live in `bank-core`.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod customer;
-mod operator;
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use bank_core::app::ViewModel;
-use bank_core::session::Session;
+use bank_core::explorer::OperatorView;
+use bank_core::session::{Operator, Session};
 use tauri::{AppHandle, Emitter, Manager, State};
-
-use operator::{Operator, OperatorView};
 
 /// The event the window listens to for the operator's view.
 const OPERATOR_EVENT: &str = "operator";

@@ -10,6 +10,7 @@
 mod credentials;
 pub mod link;
 mod login;
+mod operator;
 mod storage;
 
 use std::panic::AssertUnwindSafe;
@@ -29,6 +30,7 @@ use crate::protocol::{AccountId, DEVICE_NAME_CHARS_MAX, is_token};
 pub use credentials::{CredentialStore, FileCredentialStore};
 use link::LinkEvent;
 pub use login::{broker_address, login_config};
+pub use operator::Operator;
 use storage::Storage;
 
 /// How a shell opens a session. `storage_dir` must survive app restarts: it holds the
@@ -121,6 +123,14 @@ impl Session {
         observer: Arc<dyn ViewObserver>,
         credentials: Arc<dyn CredentialStore>,
     ) -> Result<Session, SessionError> {
+        let session = Session::open(config, credentials)?;
+        notify(session.views(), observer, session.closed.clone());
+        Ok(session)
+    }
+
+    /// As [`Session::new`] for an async host, which watches [`Session::views`] itself
+    /// instead of lending the session a thread per observer.
+    pub fn open(config: SessionConfig, credentials: Arc<dyn CredentialStore>) -> Result<Session, SessionError> {
         let settings = Settings::check(&config)?;
         let (secret, sign_in) = secret(&config, &settings, credentials.as_ref())?;
         let storage = Storage::open(Path::new(&config.storage_dir), settings.account)
@@ -133,12 +143,16 @@ impl Session {
             utc_offset: *chrono::Local::now().offset(),
         };
         let model = Model::new(identity, outbox).signing_in_with(sign_in);
-        let (views, receiver) = watch::channel(model.view());
+        let views = watch::Sender::new(model.view());
         let closed = Arc::new(AtomicBool::new(false));
-        notify(receiver, observer, closed.clone());
         let state = Mutex::new(State { model, link: None, generation: 0 });
         let secret = watch::Sender::new(secret);
         Ok(Session { shared: Arc::new(Shared { state, views, settings, storage, credentials, secret }), closed })
+    }
+
+    /// Every new view, coalesced to the latest; it ends when the session is dropped.
+    pub fn views(&self) -> watch::Receiver<ViewModel> {
+        self.shared.views.subscribe()
     }
 
     pub fn connect(&self) {

@@ -1,8 +1,8 @@
 // Renders the view models the Rust side pushes, and sends what the person does as
-// commands. No rules, amounts or formats here: every text comes from the core.
+// commands. No rules, amounts or formats here: every text comes from the core. The same
+// page runs in the desktop app and, served by ledger-service, in any phone's browser.
 
-const { invoke } = window.__TAURI__.core;
-const { listen } = window.__TAURI__.event;
+import { invoke, listen, shell } from './transport.js';
 
 const $ = (id) => document.getElementById(id);
 const screens = ['login-screen', 'customer-screen', 'operator-screen'];
@@ -33,6 +33,11 @@ function item(className, parts) {
 }
 
 // --- Sign-in -------------------------------------------------------------------------
+
+function showSignIn() {
+  show('login-screen');
+  $('password').value = '';
+}
 
 function setMode(next) {
   mode = next;
@@ -72,7 +77,22 @@ async function signIn(event) {
 
 async function signOut(command) {
   await invoke(command);
-  show('login-screen');
+  showSignIn();
+}
+
+/** A browser's session outlives the page: on (re)load the gateway says what it hosts. */
+function resume(hosted) {
+  if (hosted.customer) {
+    renderCustomer(hosted.customer);
+    show('customer-screen');
+  } else if (hosted.operator) {
+    renderOperator(hosted.operator);
+    show('operator-screen');
+  } else {
+    if (hosted.account && !$('account').value) $('account').value = hosted.account;
+    showSignIn();
+    setText('login-error', hosted.message);
+  }
 }
 
 // --- Customer ------------------------------------------------------------------------
@@ -148,7 +168,7 @@ function renderOperator(view) {
   $('ledger-text').textContent = view.ledger_text;
   const accounts = view.accounts.map((row) => {
     const tr = document.createElement('tr');
-    for (const [cls, text] of [['', `#${row.account}`], ['num', row.balance_text], ['num muted', `v${row.version}`]]) {
+    for (const [cls, text] of [['', row.account_text], ['num', row.balance_text], ['num muted', row.version_text]]) {
       const td = document.createElement('td');
       td.className = cls;
       td.textContent = text;
@@ -164,18 +184,19 @@ function renderOperator(view) {
   $('feed-empty').hidden = feed.length > 0;
   const devices = view.devices.map((row) => {
     const li = item(`row device ${row.online ? 'online' : 'offline'}`, [
-      ['title', row.name], ['account', `#${row.account}`], ['time', row.seen_text]]);
+      ['title', row.name], ['account', row.account_text], ['time', row.seen_text]]);
     return li;
   });
   $('device-list').replaceChildren(...devices);
   $('devices-empty').hidden = devices.length > 0;
-  $('devices-online').textContent = `${view.devices_online} online`;
-  setText('ignored', view.ignored_messages
-    ? `${view.ignored_messages} malformed messages ignored (someone is publishing bad data).` : '');
+  $('devices-online').textContent = view.devices_online_text;
+  setText('ignored', view.ignored_text);
 }
 
 // --- Wiring --------------------------------------------------------------------------
 
+// A browser talks to the ledger that served the page, so it asks for no broker.
+$('broker-field').hidden = shell === 'web';
 $('broker').value = localStorage.getItem('broker') ?? '127.0.0.1:1883';
 $('account').value = localStorage.getItem('account') ?? '';
 $('mode-customer').addEventListener('click', () => setMode('customer'));
@@ -186,6 +207,14 @@ $('operator-sign-out').addEventListener('click', () => signOut('operator_sign_ou
 $('transfer-form').addEventListener('submit', send);
 $('transfer-form').addEventListener('input', () => invoke('edit_transfer', formValues()));
 $('load-more').addEventListener('click', () => invoke('load_more_history'));
-await listen('view', (event) => renderCustomer(event.payload));
-await listen('operator', (event) => renderOperator(event.payload));
+await listen('view', renderCustomer);
+await listen('operator', renderOperator);
+await listen('session', resume);
+await listen('server-error', (text) => setText($('login-screen').hidden ? 'notice' : 'login-error', text));
+await listen('transport', (link) => {
+  // While the page cannot reach its session, the session's own status is stale.
+  if (link.connected) return;
+  for (const id of ['connection', 'operator-connection']) $(id).dataset.state = 'offline';
+  for (const id of ['connection-text', 'operator-connection-text']) $(id).textContent = link.text;
+});
 document.body.dataset.ready = 'true';

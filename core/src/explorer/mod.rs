@@ -1,4 +1,4 @@
-//! The operator's explorer as a pure state machine, like the app's model: messages in,
+//! The operator's explorer as a pure state machine, like [`crate::app`]: messages in,
 //! a ready-to-render view out. It is the modern form of MQ Explorer's channel status:
 //! every account's balance, the transfers as the ledger applies them, which devices are
 //! online, and whether the ledger is up. Every payload is untrusted; a bad one is
@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bank_core::app::{local_time, money};
-use bank_core::protocol::{
+use crate::app::{local_time, money};
+use crate::protocol::{
     AccountId, Amount, AppliedTransfer, BalanceUpdate, MEMO_CHARS_MAX, Online, Presence, TransferFeed, topics::Watched,
 };
 use chrono::{DateTime, FixedOffset, Utc};
@@ -65,14 +65,22 @@ pub struct OperatorView {
     pub transfers: Vec<TransferRow>,
     pub devices: Vec<DeviceRow>,
     pub devices_online: usize,
+    /// `2 online`.
+    pub devices_online_text: String,
     pub ignored_messages: u64,
+    /// Set when malformed messages were ignored: someone is publishing bad data.
+    pub ignored_text: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AccountRow {
     pub account: String,
+    /// `#00001`.
+    pub account_text: String,
     pub balance_text: String,
     pub version: u64,
+    /// `v12`.
+    pub version_text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -88,6 +96,8 @@ pub struct TransferRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DeviceRow {
     pub account: String,
+    /// `#00001`.
+    pub account_text: String,
     pub name: String,
     pub online: bool,
     /// `Online since Nov 24, 23:15`, `Last seen Nov 24, 23:40`.
@@ -183,6 +193,7 @@ impl Explorer {
 
     pub fn view(&self) -> OperatorView {
         let total = self.balances.values().map(|(balance, _)| balance.cents()).sum();
+        let devices_online = self.devices.values().filter(|device| device.online).count();
         OperatorView {
             connection: match self.connection {
                 Connection::Connecting => "connecting",
@@ -202,15 +213,21 @@ impl Explorer {
                 .iter()
                 .map(|(account, (balance, version))| AccountRow {
                     account: account.to_string(),
+                    account_text: format!("#{account}"),
                     balance_text: money(*balance),
                     version: *version,
+                    version_text: format!("v{version}"),
                 })
                 .collect(),
             total_text: money(Amount::from_cents(total)),
             transfers: self.transfers.iter().map(|transfer| self.transfer_row(transfer)).collect(),
             devices: self.device_rows(),
-            devices_online: self.devices.values().filter(|device| device.online).count(),
+            devices_online,
+            devices_online_text: format!("{devices_online} online"),
             ignored_messages: self.ignored_messages,
+            ignored_text: (self.ignored_messages > 0).then(|| {
+                format!("{} malformed messages ignored (someone is publishing bad data).", self.ignored_messages)
+            }),
         }
     }
 
@@ -252,7 +269,7 @@ impl Explorer {
                     (false, None) => "Offline".into(),
                 };
                 let name = device.name.clone().unwrap_or_else(|| format!("Device {id}"));
-                DeviceRow { account: account.to_string(), name, online: device.online, seen_text }
+                DeviceRow { account: account.to_string(), account_text: format!("#{account}"), name, online: device.online, seen_text }
             })
             .collect();
         rows.sort_by(|a, b| (!a.online, &a.account, &a.name).cmp(&(!b.online, &b.account, &b.name)));

@@ -1,20 +1,17 @@
 //! The operator's live explorer: a read-only connection as the `operator` user, feeding
-//! the pure [`explorer::Explorer`]. Views are coalesced, so a busy ledger cannot flood
-//! the window.
-
-mod explorer;
+//! the pure [`Explorer`]. Views are coalesced, so a busy ledger cannot flood the window.
+//! The desktop app and the web gateway both host it.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use bank_core::protocol::topics;
-use bank_core::session::{broker_address, link};
 use chrono::Utc;
 use rumqttc::{AsyncClient, QoS, SubscribeFilter};
 use tokio::sync::{oneshot, watch};
 
-pub use explorer::OperatorView;
-use explorer::{Explorer, Input};
+use super::{broker_address, link, runtime};
+use crate::explorer::{Explorer, Input, OperatorView};
+use crate::protocol::topics;
 
 /// The operator's user name, as the ledger's access rules define it.
 const OPERATOR_USER: &str = "operator";
@@ -27,23 +24,36 @@ pub struct Operator {
 }
 
 impl Operator {
-    /// Starts connecting; `show` receives every new view, from a task of its own.
+    /// Starts connecting to `broker` (an address as people type it); `show` receives
+    /// every new view, from a task of its own.
     pub fn start(
         broker: &str,
         password: &str,
         show: impl Fn(OperatorView) + Send + 'static,
     ) -> Result<Operator, String> {
         let (host, port, tls) = broker_address(broker).map_err(|error| error.to_string())?;
+        Operator::connect(&host, port, tls, password, show)
+    }
+
+    /// As [`Operator::start`], for a host that already knows the broker's address.
+    pub fn connect(
+        host: &str,
+        port: u16,
+        tls: bool,
+        password: &str,
+        show: impl Fn(OperatorView) + Send + 'static,
+    ) -> Result<Operator, String> {
         if password.is_empty() {
             return Err("Enter the operator password (the demo's is `operator`).".into());
         }
         let tls = tls.then(|| link::tls_config(None)).transpose().map_err(|error| error.to_string())?;
         let client_id = format!("operator-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        let mut options = link::options(client_id, &host, port, tls);
+        let mut options = link::options(client_id, host, port, tls);
         options
             .set_credentials(OPERATOR_USER, password)
             .set_clean_session(true)
             .set_keep_alive(Duration::from_secs(20));
+        let _runtime = runtime().enter();
         let (client, eventloop) = link::client(options);
 
         let offset = *chrono::Local::now().offset();
@@ -54,8 +64,8 @@ impl Operator {
             let explorer = explorer.clone();
             move |event| on_link_event(&explorer, &views, &client, event)
         };
-        tauri::async_runtime::spawn(link::run(eventloop, stopped, report, format!("{host}:{port}"), None));
-        tauri::async_runtime::spawn(deliver(changes, show));
+        runtime().spawn(link::run(eventloop, stopped, report, format!("{host}:{port}"), None));
+        runtime().spawn(deliver(changes, show));
         Ok(Operator { explorer, _stop: stop })
     }
 
