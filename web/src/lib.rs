@@ -1,0 +1,67 @@
+//! The web gateway: ledger-service serves the banking screens to any phone's browser.
+//!
+//! Each browser is a real device of the shared core. The gateway hosts one core
+//! [`Session`](bank_core::session::Session) per browser, signed in over MQTT with the
+//! credentials the person typed, so the broker's logins and access rules apply as to any
+//! phone: the gateway has no power over anyone's money. Views reach the page over a
+//! WebSocket, as they reach the desktop's window over Tauri events, and the page is the
+//! desktop's own (`ui/`), carried inside the binary.
+
+mod assets;
+mod banner;
+mod commands;
+mod device;
+mod frames;
+mod gateway;
+mod socket;
+mod throttle;
+
+pub use banner::{phone_urls, qr_code};
+pub use frames::FRAME_BYTES_MAX;
+pub use gateway::{Broker, Gateway, GatewaySettings, DEVICES_MAX, GRACE, SOCKETS_MAX};
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::{Extension, Router};
+use axum::routing::get;
+
+/// How a listener serves the page: it decides the cookie's `Secure` and the origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+/// The gateway's routes: the page and its files, and `/ws`.
+pub fn router(gateway: Arc<Gateway>, scheme: Scheme) -> Router {
+    Router::new()
+        .route("/ws", get(socket::upgrade))
+        .route("/", get(assets::index))
+        .route("/{*path}", get(assets::file))
+        .layer(Extension(scheme))
+        .with_state(gateway)
+}
+
+/// Serves plain HTTP on `listener` until `shutdown` resolves.
+pub async fn serve_http(
+    listener: tokio::net::TcpListener,
+    gateway: Arc<Gateway>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(gateway, Scheme::Http).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Serves HTTPS with the PEM certificate chain and key of the MQTT TLS listener.
+pub async fn serve_https(
+    listen: SocketAddr,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    gateway: Arc<Gateway>,
+    handle: axum_server::Handle,
+) -> std::io::Result<()> {
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
+    let app = router(gateway, Scheme::Https).into_make_service_with_connect_info::<SocketAddr>();
+    axum_server::bind_rustls(listen, tls).handle(handle).serve(app).await
+}
