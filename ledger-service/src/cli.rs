@@ -47,6 +47,7 @@ pub enum TokensAction {
 }
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("tls_listener").multiple(true).args(["mqtts_listen", "https_listen"]))]
 pub struct RunArgs {
     /// Address of the embedded broker's plain MQTT listener.
     #[arg(long, env = "LEDGER_MQTT_LISTEN", default_value = "0.0.0.0:1883", conflicts_with = "broker")]
@@ -56,13 +57,31 @@ pub struct RunArgs {
     #[arg(long, env = "LEDGER_MQTTS_LISTEN", requires_all = ["tls_cert", "tls_key"], conflicts_with = "broker")]
     pub mqtts_listen: Option<SocketAddr>,
 
-    /// PEM certificate chain for the TLS listener.
-    #[arg(long, env = "LEDGER_TLS_CERT", requires = "mqtts_listen")]
+    /// PEM certificate chain for the TLS listeners (MQTT and HTTPS).
+    #[arg(long, env = "LEDGER_TLS_CERT", requires = "tls_listener")]
     pub tls_cert: Option<PathBuf>,
 
-    /// PEM private key for the TLS listener.
-    #[arg(long, env = "LEDGER_TLS_KEY", requires = "mqtts_listen")]
+    /// PEM private key for the TLS listeners (MQTT and HTTPS).
+    #[arg(long, env = "LEDGER_TLS_KEY", requires = "tls_listener")]
     pub tls_key: Option<PathBuf>,
+
+    /// Where phones open the banking screens in a browser [default: the --mqtt-listen
+    /// host, port 8080; 0.0.0.0:8080 with --broker]. If the default port is taken, the
+    /// service runs without it and says so.
+    #[arg(long, env = "LEDGER_HTTP_LISTEN", conflicts_with = "no_http")]
+    pub http_listen: Option<SocketAddr>,
+
+    /// The same screens over HTTPS, with --tls-cert and --tls-key.
+    #[arg(long, env = "LEDGER_HTTPS_LISTEN", requires_all = ["tls_cert", "tls_key"])]
+    pub https_listen: Option<SocketAddr>,
+
+    /// Serve no web page for phones.
+    #[arg(long, env = "LEDGER_NO_HTTP")]
+    pub no_http: bool,
+
+    /// Most browsers signed in through the web page at once.
+    #[arg(long, env = "LEDGER_HTTP_DEVICES_MAX", default_value_t = bank_web::DEVICES_MAX)]
+    pub http_devices_max: usize,
 
     /// Directory of the ledger's SQLite file; created if missing.
     #[arg(long, env = "LEDGER_DATA_DIR", default_value = "./ledger-data")]

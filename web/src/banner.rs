@@ -12,11 +12,16 @@ fn bracketed(host: &str) -> String {
     if host.contains(':') { format!("[{host}]") } else { host.to_string() }
 }
 
-/// `url` as a QR code drawn with half-block characters, dark on a light margin, so a
-/// phone's camera reads it from a terminal in either colour scheme.
-pub fn qr_code(url: &str) -> Option<String> {
+/// `url` as a QR code drawn with half-block characters. On a terminal (`ansi`) each line
+/// is painted black on white, so cameras read it whatever the terminal's colours; in a
+/// log it stays plain text.
+pub fn qr_code(url: &str, ansi: bool) -> Option<String> {
     let code = QrCode::new(url.as_bytes()).ok()?;
-    Some(code.render::<Dense1x2>().dark_color(Dense1x2::Dark).light_color(Dense1x2::Light).quiet_zone(true).build())
+    let text = code.render::<Dense1x2>().dark_color(Dense1x2::Dark).light_color(Dense1x2::Light).quiet_zone(true).build();
+    if !ansi {
+        return Some(text);
+    }
+    Some(text.lines().map(|line| format!("\x1b[30;47m{line}\x1b[0m")).collect::<Vec<_>>().join("\n"))
 }
 
 #[cfg(test)]
@@ -27,9 +32,11 @@ mod tests {
     fn urls_and_a_qr_code_for_the_first() {
         let urls = phone_urls("http", &["192.168.1.20".into(), "::1".into()], 8080);
         assert_eq!(urls, ["http://192.168.1.20:8080", "http://[::1]:8080"]);
-        let qr = qr_code(&urls[0]).unwrap();
+        let qr = qr_code(&urls[0], false).unwrap();
         let lines: Vec<&str> = qr.lines().collect();
         assert!(lines.len() >= 12 && lines.iter().all(|line| line.chars().count() == lines[0].chars().count()));
         assert!(qr.contains('█') || qr.contains('▀') || qr.contains('▄'));
+        let painted = qr_code(&urls[0], true).unwrap();
+        assert!(painted.lines().all(|line| line.starts_with("\x1b[30;47m") && line.ends_with("\x1b[0m")));
     }
 }

@@ -53,15 +53,21 @@ pub async fn serve_http(
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
-/// Serves HTTPS with the PEM certificate chain and key of the MQTT TLS listener.
+pub use axum_server::Handle as HttpsHandle;
+pub use axum_server::tls_rustls::RustlsConfig as HttpsConfig;
+
+/// Reads the PEM certificate chain and key (the MQTT TLS listener's) for HTTPS.
+pub async fn https_config(cert: &std::path::Path, key: &std::path::Path) -> std::io::Result<HttpsConfig> {
+    HttpsConfig::from_pem_file(cert, key).await
+}
+
+/// Serves HTTPS on `listener` until `handle` shuts it down.
 pub async fn serve_https(
-    listen: SocketAddr,
-    cert: &std::path::Path,
-    key: &std::path::Path,
+    listener: std::net::TcpListener,
+    tls: HttpsConfig,
     gateway: Arc<Gateway>,
-    handle: axum_server::Handle,
+    handle: HttpsHandle,
 ) -> std::io::Result<()> {
-    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
     let app = router(gateway, Scheme::Https).into_make_service_with_connect_info::<SocketAddr>();
-    axum_server::bind_rustls(listen, tls).handle(handle).serve(app).await
+    axum_server::from_tcp_rustls(listener, tls).handle(handle).serve(app).await
 }

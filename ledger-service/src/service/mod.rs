@@ -4,6 +4,7 @@
 mod connection;
 mod feed;
 mod tokens;
+mod web;
 mod worker;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -65,7 +66,8 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
             (endpoint, Some(broker), Some(tokens))
         }
     };
-    print_banner(&args, &config, &endpoint, broker.is_some());
+    let web = web::start(&args, &endpoint, broker.is_some()).await?;
+    print_banner(&args, &config, &endpoint, broker.is_some(), web.as_ref());
 
     let (client, eventloop) = endpoint.connect();
     let (request_tx, request_rx) = mpsc::channel(connection::REQUESTS_QUEUED_MAX);
@@ -97,6 +99,10 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
     if !pump.is_finished() {
         say_offline(&client).await;
         let _ = tokio::time::timeout(SHUTDOWN_FLUSH_MAX, pump).await;
+    }
+    // Browsers' sessions say goodbye while the broker is still there to hear it.
+    if let Some(web) = web {
+        web.stop().await;
     }
     if let Some(broker) = broker {
         broker.stop().await;
@@ -201,17 +207,29 @@ fn demo_password_warning(listens: &[SocketAddr], users: &crate::access::Users) -
     })
 }
 
-fn print_banner(args: &RunArgs, config: &Config, endpoint: &Endpoint, embedded: bool) {
-    if !embedded {
-        tracing::info!(host = %endpoint.host, port = endpoint.port, "using external broker (nothing embedded)");
-        if endpoint.username == crate::access::LEDGER_USER && endpoint.password == "ledger" {
-            tracing::warn!(
-                "the ledger logs in with the password shipped in deploy/mosquitto; anyone who knows it can forge \
-                 balances. Regenerate the broker's users with deploy/mosquitto/make-dynsec.py before opening it to a network"
-            );
+fn print_banner(args: &RunArgs, config: &Config, endpoint: &Endpoint, embedded: bool, web: Option<&web::Web>) {
+    let mut lines = if embedded { mqtt_banner(args, config) } else { external_banner(endpoint) };
+    if let Some(web) = web {
+        lines.extend(phones_banner(web));
+        if let Some(warning) = web_demo_password_warning(web, embedded, config) {
+            tracing::warn!("{warning}");
         }
-        return;
     }
+    println!("{}", lines.join("\n"));
+}
+
+fn external_banner(endpoint: &Endpoint) -> Vec<String> {
+    tracing::info!(host = %endpoint.host, port = endpoint.port, "using external broker (nothing embedded)");
+    if endpoint.username == crate::access::LEDGER_USER && endpoint.password == "ledger" {
+        tracing::warn!(
+            "the ledger logs in with the password shipped in deploy/mosquitto; anyone who knows it can forge \
+             balances. Regenerate the broker's users with deploy/mosquitto/make-dynsec.py before opening it to a network"
+        );
+    }
+    Vec::new()
+}
+
+fn mqtt_banner(args: &RunArgs, config: &Config) -> Vec<String> {
     let mut lines = vec!["MQTT Banking ledger is up. Point devices at:".to_string()];
     for host in reachable_hosts(args.mqtt_listen) {
         lines.push(format!("  mqtt://{host}:{}", args.mqtt_listen.port()));
@@ -232,7 +250,43 @@ fn print_banner(args: &RunArgs, config: &Config, endpoint: &Endpoint, embedded: 
         "  try: mosquitto_sub -h 127.0.0.1 -p {} -u 00002 -P demo -t bank/balanceUpdate/00002 -v",
         args.mqtt_listen.port()
     ));
-    println!("{}", lines.join("\n"));
+    lines
+}
+
+/// Every address a phone's browser can open, and a QR code of the first.
+fn phones_banner(web: &web::Web) -> Vec<String> {
+    if let Some(skipped) = &web.skipped {
+        return vec![format!("Phones: {skipped}")];
+    }
+    let urls: Vec<String> = web
+        .listening
+        .iter()
+        .flat_map(|(scheme, listen)| bank_web::phone_urls(scheme, &reachable_hosts(*listen), listen.port()))
+        .collect();
+    let mut lines: Vec<String> = urls.iter().map(|url| format!("Phones: open {url}")).collect();
+    if let Some(qr) = urls.first().and_then(|url| bank_web::qr_code(url, std::io::IsTerminal::is_terminal(&std::io::stdout()))) {
+        lines.push(format!("Scan with a phone's camera to open {}:", urls[0]));
+        lines.extend(qr.lines().map(|line| format!("  {line}")));
+    }
+    lines
+}
+
+/// Passwords typed on a phone cross the network in the clear over plain HTTP.
+fn web_demo_password_warning(web: &web::Web, embedded: bool, config: &Config) -> Option<String> {
+    let plain: Vec<SocketAddr> =
+        web.listening.iter().filter(|(scheme, _)| *scheme == "http").map(|(_, listen)| *listen).collect();
+    if !embedded || plain.iter().all(|listen| listen.ip().is_loopback()) {
+        return None;
+    }
+    let demo_users = config.users().with_demo_passwords();
+    (!demo_users.is_empty()).then(|| {
+        format!(
+            "the page for phones is served over plain HTTP beyond this machine while {} still accept the published \
+             demo passwords: anyone on the network can sign in, and passwords typed on phones cross it unencrypted. \
+             Use --config with your own password hashes and --https-listen, or --http-listen 127.0.0.1:8080",
+            demo_users.join(", ")
+        )
+    })
 }
 
 /// The addresses other machines can use to reach a listener: every interface for `0.0.0.0`.
