@@ -72,6 +72,10 @@ impl Ledger {
             .unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_ledger-service"));
         command.arg("--data-dir").arg(self.data_dir.path()).args(&self.extra_args);
+        // Only the web tests serve the page, each on a port of its own.
+        if !self.extra_args.iter().any(|arg| arg == "--http-listen") {
+            command.arg("--no-http");
+        }
         match self.broker {
             Broker::Embedded => command.arg("--mqtt-listen").arg(format!("127.0.0.1:{}", self.port)),
             Broker::Mosquitto => command.arg("--broker").arg(format!("mqtt://ledger:ledger@127.0.0.1:{}", self.port)),

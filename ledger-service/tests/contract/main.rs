@@ -6,6 +6,7 @@ mod harness;
 mod logins;
 mod mqtt5;
 mod process;
+mod web;
 
 /// Runs each case once per broker, as `embedded::case` and `mosquitto::case`.
 macro_rules! on_both_brokers {
