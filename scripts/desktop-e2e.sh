@@ -15,4 +15,4 @@ rm -rf target/e2e-screenshots
 # WebKit wants a session bus and a writable runtime dir; Xvfb gives it a screen.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24" \
-    dbus-run-session -- node desktop/e2e/e2e.mjs target/debug
+    dbus-run-session -- node e2e/desktop.mjs target/debug

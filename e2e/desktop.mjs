@@ -2,7 +2,7 @@
 // app driven over W3C WebDriver by tauri-driver and WebKitWebDriver, and the `bank` CLI
 // as a second device. Run it under Xvfb (scripts/desktop-e2e.sh does).
 //
-// usage: node desktop/e2e/e2e.mjs <target/debug>
+// usage: node e2e/desktop.mjs <target/debug>
 
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
