@@ -11,13 +11,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
-import { contentStats } from './png.mjs';
+import { Screenshots } from './shots.mjs';
 import { WebDriver } from './webdriver.mjs';
 
 const bin = resolve(process.argv[2] ?? 'target/debug');
 const shots = resolve(bin, '..', 'e2e-screenshots');
 const scratch = mkdtempSync(join(tmpdir(), 'bank-e2e-'));
 const children = [];
+const screenshots = new Screenshots(shots, 'desktop-');
 
 function freePort() {
   return new Promise((done) => {
@@ -61,17 +62,6 @@ async function bank(port, account, ...args) {
   return stdout.trim();
 }
 
-async function screenshot(driver, name) {
-  const png = await driver.screenshot();
-  const stats = contentStats(png);
-  // A blank or single-colour window has one colour; every screen here has text and cards.
-  if (stats.colours < 50 || stats.varied < 0.02) {
-    throw new Error(`screenshot ${name} looks blank: ${JSON.stringify(stats)}`);
-  }
-  writeFileSync(join(shots, `${name}.png`), png);
-  console.log(`screenshot ${name}.png: ${stats.width}x${stats.height}, ${stats.colours} colours`);
-}
-
 /** Records, in the page, when #balance first shows `text`: the render itself, not the next poll. */
 const markBalance = (driver, text) => driver.run(`
   const balance = document.getElementById('balance');
@@ -102,6 +92,10 @@ async function main() {
   try {
     await driver.until('the window to load', () => driver.run('return document.body.dataset.ready === "true"'));
     await driver.run('localStorage.clear()');
+    // The first screen has no earlier one: the white card on the gradient, not a blank window.
+    const signInShot = await screenshots.take(driver, '0-sign-in', {
+      looks: [{ selector: '.login-card', near: [255, 255, 255], tolerance: 45 }, { selector: '#login-screen', far: [255, 255, 255], tolerance: 60 }],
+    });
 
     console.log('1. sign in as 00001, after a typo in the broker address');
     await driver.type('#broker', `127.0.0.1:${ledgerPort}x`);
@@ -110,14 +104,17 @@ async function main() {
     await driver.click('#sign-in');
     const loginError = await driver.until('the address error', () => driver.text('#login-error'));
     assertIncludes(loginError, 'is not a port', 'the login error');
-    await screenshot(driver, '1-sign-in-error');
+    const errorShot = await screenshots.take(driver, '1-sign-in-error', { changed: [{ selector: '#login-error', from: [signInShot] }] });
     await driver.type('#broker', `127.0.0.1:${ledgerPort}`);
     await driver.type('#password', 'demo');
     await driver.click('#sign-in');
     await driver.until('the opening balance', () => driver.text('#balance'), (text) => text === '$1,000.00');
     await driver.until('online', () => driver.text('#connection-text'), (text) => text === 'Online');
+    const signedInShot = await screenshots.take(driver, '2-signed-in', {
+      changed: [{ selector: '#transfer-form', from: [errorShot] }, { selector: '#customer-screen .topbar', from: [errorShot] }],
+    });
 
-    console.log('2. send $25.00 to 00002 from the desktop');
+    console.log('3. send $25.00 to 00002 from the desktop');
     await driver.type('#payee', '00002');
     await driver.type('#amount', '25.00');
     await driver.type('#memo', 'Desktop lunch');
@@ -135,9 +132,11 @@ async function main() {
     const time = sent.split(' | ')[3];
     if (!/^[A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2}$/.test(time)) throw new Error(`the sent row's time: ${sent}`);
     assertEqual(sent, `To #00002 | -$25.00 | Desktop lunch | ${time} | Done | Balance $975.00`, 'the sent row');
-    await screenshot(driver, '2-sent');
+    const sentShot = await screenshots.take(driver, '3-sent', {
+      changed: [{ selector: '#balance', from: [signedInShot] }, { selector: '#history li', from: [signedInShot] }],
+    });
 
-    console.log('3. 00003 pays 00001 from the bank CLI; the desktop updates without a click');
+    console.log('4. 00003 pays 00001 from the bank CLI; the desktop updates without a click');
     await markBalance(driver, '$1,040.86');
     const started = Date.now();
     console.log(`   bank: ${await bank(ledgerPort, '00003', 'transfer', '00001', '65.86', '--memo', 'From the CLI')}`);
@@ -148,9 +147,11 @@ async function main() {
     const received = await driver.until('the received row', async () => (await historyRows(driver)).find((row) => row.startsWith('From #00003')));
     assertIncludes(received, '+$65.86', 'the received row');
     assertIncludes(received, 'From the CLI', 'the received row');
-    await screenshot(driver, '3-received-live');
+    const receivedShot = await screenshots.take(driver, '4-received-live', {
+      changed: [{ selector: '#balance', from: [sentShot] }, { selector: '#history li', from: [sentShot] }],
+    });
 
-    console.log('4. a bad amount shows the core\'s error and cannot be sent');
+    console.log('5. a bad amount shows the core\'s error and cannot be sent');
     await driver.type('#payee', '00002');
     await driver.type('#amount', '12.345');
     const error = await driver.until('the amount error', () => driver.run(
@@ -158,14 +159,18 @@ async function main() {
     console.log(`   amount error: ${error}`);
     assertIncludes(error, 'at most 2 digits after the decimal point', 'the amount error');
     assertEqual(await driver.run('return document.getElementById("send").disabled'), true, 'send disabled');
-    await screenshot(driver, '4-bad-amount');
+    const badAmountShot = await screenshots.take(driver, '5-bad-amount', {
+      changed: [{ selector: '#amount-error', from: [receivedShot] }],
+    });
 
-    console.log('5. the operator sees every account, the transfers and the devices');
+    console.log('6. the operator sees every account, the transfers and the devices');
     const watch = ['--port', String(ledgerPort), '--account', '00002', '--password', 'demo', '--device-name', 'Pixel 8 (bank watch)'];
     start(join(bin, 'bank'), [...watch, '--storage-dir', join(scratch, 'watch'), 'watch'], {}, 'ignore');
     await driver.click('#sign-out');
     await driver.click('#mode-operator');
     await driver.type('#password', 'operator');
+    // What a stale frame would show: the sign-in card, as it is before the click.
+    const operatorSignIn = await screenshots.capture(driver, 'the operator sign-in card');
     await driver.click('#sign-in');
     const accounts = await driver.until('five accounts', async () => {
       const rows = await driver.run('return [...document.querySelectorAll("#accounts tr")].map((tr) => tr.innerText)');
@@ -190,10 +195,17 @@ async function main() {
     assertIncludes(devices, 'Desktop', 'the signed-out desktop in the device list');
     assertIncludes(devices, 'Last seen', 'the signed-out desktop');
     assertIncludes(await driver.text('#ledger-text'), 'Ledger online', 'the ledger status');
-    await screenshot(driver, '5-operator');
+    // The accounts table stands where the sign-in card's gradient and the customer's
+    // balance card were; the feed where the history was.
+    await screenshots.take(driver, '6-operator', {
+      changed: [
+        { selector: '#accounts', from: [operatorSignIn, badAmountShot] },
+        { selector: '#feed', from: [operatorSignIn, badAmountShot] },
+      ],
+    });
   } catch (error) {
     // What the window showed when it failed, for whoever reads the CI log.
-    writeFileSync(join(shots, 'failure.png'), await driver.screenshot().catch(() => Buffer.alloc(0)));
+    writeFileSync(join(shots, 'desktop-failure.png'), await driver.screenshot().catch(() => Buffer.alloc(0)));
     throw error;
   } finally {
     await driver.quit().catch(() => {});

@@ -1,4 +1,5 @@
-// A small W3C WebDriver client over fetch: just the commands the end-to-end test uses.
+// A small W3C WebDriver client over fetch: just the commands the end-to-end tests use,
+// with tauri-driver, WebKitWebDriver and chromedriver alike.
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 const POLL_MS = 100;
@@ -43,6 +44,39 @@ export class WebDriver {
 
   async run(script, ...args) {
     return call('POST', `${this.base}/execute/sync`, { script, args });
+  }
+
+  /** Runs `script` until it calls its last argument, and returns what it passed. */
+  async runAsync(script, ...args) {
+    return call('POST', `${this.base}/execute/async`, { script, args });
+  }
+
+  /** Resolves once the page has painted two more frames: what the DOM shows is on screen. */
+  async nextFrames() {
+    await this.runAsync(`const done = arguments[arguments.length - 1];
+      requestAnimationFrame(() => requestAnimationFrame(() => done(true)));`);
+  }
+
+  async open(url) {
+    await call('POST', `${this.base}/url`, { url });
+  }
+
+  /** Sets the window's outer size; drivers without it answer an error. */
+  async setWindowSize(width, height) {
+    return call('POST', `${this.base}/window/rect`, { width, height });
+  }
+
+  /** The viewport's size and each selector's first element's box, in CSS pixels (`null` when missing). */
+  async geometry(selectors) {
+    return this.run(`return {
+      innerWidth: window.innerWidth, innerHeight: window.innerHeight, devicePixelRatio: window.devicePixelRatio,
+      rects: arguments[0].map((selector) => {
+        const element = document.querySelector(selector);
+        if (!element) return null;
+        const { x, y, width, height } = element.getBoundingClientRect();
+        return { x, y, width, height };
+      }),
+    };`, selectors);
   }
 
   /** The window as PNG bytes. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The desktop app's end-to-end test in a real window: builds the app, the ledger and
 # `bank`, then drives the app under Xvfb through tauri-driver and WebKitWebDriver.
-# Installs what it needs if it is missing. Screenshots go to target/e2e-screenshots/.
+# Installs what it needs if it is missing. Screenshots go to target/e2e-screenshots/desktop-*.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-packages.sh
@@ -11,7 +11,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 
 cargo build --locked -p bank-desktop -p ledger-service -p bank-cli
-rm -rf target/e2e-screenshots
+rm -f target/e2e-screenshots/desktop-*.png
 # WebKit wants a session bus and a writable runtime dir; Xvfb gives it a screen.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 xvfb-run --auto-servernum --server-args="-screen 0 1280x860x24" \
