@@ -20,6 +20,8 @@ use crate::gateway::{Full, Gateway, SOCKETS_MAX, SOCKETS_PER_DEVICE_MAX};
 
 /// Frames up to this size are read and refused by name; larger ones close the socket.
 const FRAME_BYTES_HARD_MAX: usize = 16 * FRAME_BYTES_MAX;
+/// Per socket; tungstenite's 128 KiB defaults would cost a thousand browsers 256 MiB.
+const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
 const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// A socket heard from for this long is a phone that went away without closing.
 const SILENCE_MAX: Duration = Duration::from_secs(60);
@@ -40,6 +42,8 @@ pub async fn upgrade(
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok()).unwrap_or_default();
     let caller = Caller { address: peer.ip(), device_name: device_name(&user_agent[..user_agent.len().min(USER_AGENT_BYTES_MAX)]) };
     upgrade
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
         .max_message_size(FRAME_BYTES_HARD_MAX)
         .max_frame_size(FRAME_BYTES_HARD_MAX)
         .on_upgrade(move |socket| serve(gateway, socket, key, caller))

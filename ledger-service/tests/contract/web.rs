@@ -12,17 +12,17 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::harness::{Broker, Ledger, WAIT, free_port};
+use crate::harness::{Broker, Ledger, WAIT, free_port, make_certificates};
 
 const ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36";
 
-struct Web {
-    ledger: Ledger,
+pub struct Web {
+    pub ledger: Ledger,
     port: u16,
 }
 
 impl Web {
-    async fn start(broker: Broker, extra: &[&str]) -> Web {
+    pub async fn start(broker: Broker, extra: &[&str]) -> Web {
         let port = free_port();
         let mut args = vec!["--http-listen".to_string(), format!("127.0.0.1:{port}")];
         args.extend(extra.iter().map(|arg| arg.to_string()));
@@ -40,7 +40,7 @@ impl Web {
         (head.to_string(), body.to_string())
     }
 
-    async fn browser(&self) -> Browser {
+    pub async fn browser(&self) -> Browser {
         let (head, _) = self.page().await;
         let cookie = head
             .lines()
@@ -52,14 +52,14 @@ impl Web {
     }
 }
 
-struct Browser {
+pub struct Browser {
     port: u16,
     cookie: Option<String>,
 }
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-struct Tab {
+pub struct Tab {
     socket: Socket,
     next_id: u64,
     /// Pushed events seen while waiting for answers, oldest first.
@@ -78,11 +78,11 @@ impl Browser {
             headers.insert("cookie", cookie.parse().unwrap());
         }
         headers.insert("user-agent", ANDROID.parse().unwrap());
-        tokio_tungstenite::connect_async(request).await.map(|(socket, _)| socket)
+        tokio_tungstenite::connect_async_with_config(request, None, true).await.map(|(socket, _)| socket)
     }
 
     /// A tab of the page, once it has heard what its browser's session shows.
-    async fn open(&self) -> (Tab, Value) {
+    pub async fn open(&self) -> (Tab, Value) {
         let mut tab = Tab { socket: self.connect(None).await.unwrap(), next_id: 1, events: Vec::new() };
         let session = tab.event("session", |_| true).await;
         (tab, session)
@@ -145,15 +145,15 @@ impl Tab {
         }
     }
 
-    async fn sign_in(&mut self, account: &str, password: &str) -> Result<Value, String> {
+    pub async fn sign_in(&mut self, account: &str, password: &str) -> Result<Value, String> {
         self.call("sign_in", json!({ "broker": "", "account": account, "password": password })).await
     }
 
-    async fn transfer(&mut self, payee: &str, amount: &str, memo: &str) -> Result<Value, String> {
+    pub async fn transfer(&mut self, payee: &str, amount: &str, memo: &str) -> Result<Value, String> {
         self.call("transfer", json!({ "payee": payee, "amount": amount, "memo": memo })).await
     }
 
-    async fn balance(&mut self, text: &str) -> Value {
+    pub async fn balance(&mut self, text: &str) -> Value {
         self.event("view", |view| view["balance_text"] == text).await
     }
 }
@@ -342,4 +342,43 @@ async fn signing_out_forgets_the_browser_and_a_restart_resumes_the_others() {
     resumed.event("view", |view| view["connection"] == "Online").await;
     let (_, session) = leaver.open().await;
     assert_eq!(session["customer"], Value::Null, "signed out stays signed out: {session}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_serves_the_page_with_a_secure_cookie_and_the_socket() {
+    let certs = tempfile::TempDir::new().unwrap();
+    let (ca, cert, key) = make_certificates(certs.path());
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let web = Web::start(Broker::Embedded, &["--https-listen", &listen, "--tls-cert", &cert, "--tls-key", &key]).await;
+    assert!(web.ledger.log().contains(&format!("Phones: open https://127.0.0.1:{port}")), "{}", web.ledger.log());
+
+    let connect = || async {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let mut roots = rustls::RootCertStore::empty();
+        let pem = std::fs::read(&ca).unwrap();
+        use rustls::pki_types::{CertificateDer, pem::PemObject};
+        roots.add_parsable_certificates(CertificateDer::pem_slice_iter(&pem).map(Result::unwrap));
+        let config = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+        let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)).connect(name, tcp).await.unwrap()
+    };
+    let mut tls = connect().await;
+    tls.write_all(format!("GET / HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let _ = tls.read_to_end(&mut response).await;
+    let response = String::from_utf8_lossy(&response);
+    let cookie = response.lines().find_map(|line| line.strip_prefix("set-cookie: ")).expect(&response);
+    assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
+
+    let mut request = format!("wss://localhost:{port}/ws").into_client_request().unwrap();
+    request.headers_mut().insert("origin", format!("https://localhost:{port}").parse().unwrap());
+    request.headers_mut().insert("cookie", cookie.split(';').next().unwrap().parse().unwrap());
+    let (socket, _) = tokio_tungstenite::client_async(request, connect().await).await.unwrap();
+    let mut socket = socket;
+    let first = tokio::time::timeout(WAIT, socket.next()).await.unwrap().unwrap().unwrap();
+    let first: Value = serde_json::from_str(first.to_text().unwrap()).unwrap();
+    assert_eq!(first["event"], "session", "{first}");
 }
