@@ -3,6 +3,11 @@
 // In the desktop app that is Tauri's IPC. In a phone's browser it is a WebSocket to the
 // ledger's web gateway, which hosts this browser's session of the core.
 
+// Above the transport's start below: a `const` is not there before its line runs.
+const RETRY_MS_MIN = 250;
+const RETRY_MS_MAX = 4000;
+const LOST = 'The connection to the server dropped. Reconnecting…';
+
 export const shell = window.__TAURI__ ? 'desktop' : 'web';
 
 export const { invoke, listen } = shell === 'desktop' ? tauri() : socket();
@@ -13,10 +18,6 @@ function tauri() {
     listen: (event, handler) => window.__TAURI__.event.listen(event, (message) => handler(message.payload)),
   };
 }
-
-const RETRY_MS_MIN = 250;
-const RETRY_MS_MAX = 4000;
-const LOST = 'The connection to the server dropped. Reconnecting…';
 
 /** Frames: `{id, command, args}` out; `{id, ok}`, `{id, error}`, `{event, payload}` or `{error}` in. */
 function socket() {
