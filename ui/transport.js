@@ -26,7 +26,8 @@ function socket() {
   let nextId = 1;
   let retryMs = RETRY_MS_MIN;
   let ws;
-  let open;
+  // Commands that wait for a socket to open: the first, or the next after a drop.
+  const waiting = [];
 
   // The latest of each event nobody listens to yet, for the listener that comes later.
   const unheard = new Map();
@@ -38,10 +39,10 @@ function socket() {
   function connect() {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     ws = new WebSocket(`${scheme}://${location.host}/ws`);
-    open = new Promise((resolve) => ws.addEventListener('open', resolve, { once: true }));
     ws.addEventListener('open', () => {
       retryMs = RETRY_MS_MIN;
       emit('transport', { connected: true });
+      for (const resolve of waiting.splice(0)) resolve();
     });
     ws.addEventListener('message', (message) => receive(JSON.parse(message.data)));
     ws.addEventListener('close', () => {
@@ -62,8 +63,13 @@ function socket() {
     else call.resolve(frame.ok);
   }
 
+  /**
+   * Sends a command once a socket is open. While the page reconnects, a command waits for
+   * the new socket: one sent on the closed socket would never be answered, and one sent on
+   * a socket still connecting would throw.
+   */
   async function invoke(command, args = {}) {
-    await open;
+    while (ws.readyState !== WebSocket.OPEN) await new Promise((resolve) => waiting.push(resolve));
     const id = nextId++;
     return new Promise((resolve, reject) => {
       calls.set(id, { resolve, reject });
