@@ -12,6 +12,8 @@ function show(screen) {
   for (const id of screens) $(id).hidden = id !== screen;
 }
 
+const nothingShown = () => screens.every((id) => $(id).hidden);
+
 function setText(id, text) {
   const element = $(id);
   element.hidden = !text;
@@ -76,8 +78,18 @@ async function signIn(event) {
 }
 
 async function signOut(command) {
-  await invoke(command);
-  showSignIn();
+  try {
+    await invoke(command);
+    showSignIn();
+  } catch (error) {
+    shout(error);
+  }
+}
+
+/** A command's error where the screen shows it: the notice, or the sign-in card's line. */
+function shout(error) {
+  if (!$('customer-screen').hidden) renderNotice({ text: String(error), tone: 'Error' });
+  else setText($('login-screen').hidden ? 'ignored' : 'login-error', String(error));
 }
 
 /** A browser's session outlives the page: on (re)load the gateway says what it hosts. */
@@ -156,7 +168,7 @@ function formValues() {
 async function send(event) {
   event.preventDefault();
   $('send').focus(); // lets the core's cleared form replace the fields
-  await invoke('transfer', formValues());
+  await invoke('transfer', formValues()).catch(shout);
 }
 
 // --- Operator ------------------------------------------------------------------------
@@ -195,8 +207,11 @@ function renderOperator(view) {
 
 // --- Wiring --------------------------------------------------------------------------
 
-// A browser talks to the ledger that served the page, so it asks for no broker.
+// A browser talks to the ledger that served the page, so it asks for no broker. Every
+// screen starts hidden: the desktop opens at the sign-in card, and a browser waits for the
+// gateway's `session` event, so a signed-in phone does not flash the card on each load.
 $('broker-field').hidden = shell === 'web';
+if (shell === 'desktop') showSignIn();
 $('broker').value = localStorage.getItem('broker') ?? '127.0.0.1:1883';
 $('account').value = localStorage.getItem('account') ?? '';
 $('mode-customer').addEventListener('click', () => setMode('customer'));
@@ -205,15 +220,20 @@ $('login-form').addEventListener('submit', signIn);
 $('sign-out').addEventListener('click', () => signOut('sign_out'));
 $('operator-sign-out').addEventListener('click', () => signOut('operator_sign_out'));
 $('transfer-form').addEventListener('submit', send);
-$('transfer-form').addEventListener('input', () => invoke('edit_transfer', formValues()));
-$('load-more').addEventListener('click', () => invoke('load_more_history'));
+$('transfer-form').addEventListener('input', () => invoke('edit_transfer', formValues()).catch(shout));
+$('load-more').addEventListener('click', () => invoke('load_more_history').catch(shout));
 await listen('view', renderCustomer);
 await listen('operator', renderOperator);
 await listen('session', resume);
-await listen('server-error', (text) => setText($('login-screen').hidden ? 'notice' : 'login-error', text));
+await listen('server-error', (text) => {
+  if (nothingShown()) showSignIn();
+  setText($('login-screen').hidden ? 'notice' : 'login-error', text);
+});
 await listen('transport', (link) => {
   // While the page cannot reach its session, the session's own status is stale.
   if (link.connected) return;
+  if (nothingShown()) showSignIn();
+  if (!$('login-screen').hidden) setText('login-error', link.text);
   for (const id of ['connection', 'operator-connection']) $(id).dataset.state = 'offline';
   for (const id of ['connection-text', 'operator-connection-text']) $(id).textContent = link.text;
 });
