@@ -4,63 +4,19 @@
 //
 // usage: node e2e/desktop.mjs <target/debug>
 
-import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 
+import { assertEqual, assertIncludes, bank as runBank, freePort, listening, start, stopAll } from './processes.mjs';
 import { Screenshots } from './shots.mjs';
 import { WebDriver } from './webdriver.mjs';
 
 const bin = resolve(process.argv[2] ?? 'target/debug');
 const shots = resolve(bin, '..', 'e2e-screenshots');
 const scratch = mkdtempSync(join(tmpdir(), 'bank-e2e-'));
-const children = [];
 const screenshots = new Screenshots(shots, 'desktop-');
-
-function freePort() {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-async function listening(port, what) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const open = await new Promise((done) => {
-      const socket = connect(port, '127.0.0.1', () => { socket.end(); done(true); }).on('error', () => done(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-}
-
-/** Starts a process in a group of its own, so that everything it starts dies with it. */
-function start(command, args, env = {}, output = 'inherit') {
-  const stdio = ['ignore', output, 'inherit'];
-  const child = spawn(command, args, { detached: true, stdio, env: { ...process.env, ...env } });
-  children.push(child);
-  return child;
-}
-
-function stopAll() {
-  for (const child of children.reverse()) {
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-  }
-}
-
-async function bank(port, account, ...args) {
-  const storage = join(scratch, `bank-${account}`);
-  const common = ['--port', String(port), '--account', account, '--password', 'demo', '--storage-dir', storage];
-  const { stdout } = await promisify(execFile)(join(bin, 'bank'), [...common, ...args]);
-  return stdout.trim();
-}
+const bank = (port, account, ...args) => runBank(bin, scratch, port, account, ...args);
 
 /** Records, in the page, when #balance first shows `text`: the render itself, not the next poll. */
 const markBalance = (driver, text) => driver.run(`
@@ -210,22 +166,6 @@ async function main() {
   } finally {
     await driver.quit().catch(() => {});
   }
-}
-
-function assertEqual(actual, expected, what) {
-  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-function assertIncludes(text, part, what) {
-  if (!String(text).includes(part)) throw new Error(`${what}: expected ${JSON.stringify(text)} to include ${JSON.stringify(part)}`);
-}
-
-// An interrupted run still takes its processes with it.
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    stopAll();
-    process.exit(130);
-  });
 }
 
 try {

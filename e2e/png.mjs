@@ -113,25 +113,37 @@ export function pixelRect(image, rect, scale = 1) {
   return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
 }
 
-/** The mean absolute difference of two screenshots inside `rect` (image pixels), 0 to 255. */
-export function regionDifference(pngA, pngB, rect) {
+/**
+ * How two screenshots of the same size differ inside `rect` (image pixels): `mean`, the
+ * mean absolute difference of the channels (0 to 255), and `changed`, the share of pixels
+ * of which some channel differs by more than `tolerance`. A one-digit change in a balance
+ * moves the mean little but changes a few percent of the pixels; a stale frame changes none.
+ */
+export function regionDifference(pngA, pngB, rect, tolerance = 32) {
   const a = decode(pngA);
   const b = decode(pngB);
   if (a.width !== b.width || a.height !== b.height) {
     throw new Error(`screenshots of different sizes: ${a.width}x${a.height} and ${b.width}x${b.height}`);
   }
   let sum = 0;
+  let changed = 0;
   for (let y = rect.y; y < rect.y + rect.height; y++) {
-    for (let i = (y * a.width + rect.x) * 3, end = i + rect.width * 3; i < end; i++) {
-      sum += Math.abs(a.rgb[i] - b.rgb[i]);
+    for (let i = (y * a.width + rect.x) * 3, end = i + rect.width * 3; i < end; i += 3) {
+      const dr = Math.abs(a.rgb[i] - b.rgb[i]);
+      const dg = Math.abs(a.rgb[i + 1] - b.rgb[i + 1]);
+      const db = Math.abs(a.rgb[i + 2] - b.rgb[i + 2]);
+      sum += dr + dg + db;
+      if (dr > tolerance || dg > tolerance || db > tolerance) changed++;
     }
   }
-  return sum / (rect.width * rect.height * 3);
+  const pixels = rect.width * rect.height;
+  return { mean: sum / (pixels * 3), changed: changed / pixels, pixels: changed };
 }
 
-/** Whether the two screenshots differ inside `rect` by more than `threshold` on average. */
-export function regionDiffers(pngA, pngB, rect, threshold = 4) {
-  return regionDifference(pngA, pngB, rect) > threshold;
+/** Whether the region shows something else: at least `share` of its pixels (and 20) changed. */
+export function regionDiffers(pngA, pngB, rect, share = 0.002) {
+  const { changed, pixels } = regionDifference(pngA, pngB, rect);
+  return changed >= share && pixels >= 20;
 }
 
 /** The mean colour inside `rect`, `[r, g, b]`. */

@@ -8,10 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { colourDistance, contentStats, decode, pixelRect, regionDifference, regionMean } from './png.mjs';
+import { colourDistance, contentStats, decode, pixelRect, regionDifference, regionDiffers, regionMean } from './png.mjs';
 
-/** Below this mean difference (0–255) a region shows what the reference showed. */
-const SAME_MAX = 2;
 const TRIES = 6;
 const RETRY_MS = 250;
 
@@ -85,10 +83,13 @@ async function check(driver, shot, changed, looks) {
   changed.forEach(({ selector, from }, index) => {
     const rect = region(selector, index);
     if (!rect) return;
-    const differences = from.map((reference) => [reference.name, regionDifference(shot.image, reference.image, rect)]);
-    notes.push(`${selector} differs from ${differences.map(([name, d]) => `${name} by ${d.toFixed(1)}`).join(', ')}`);
-    for (const [name, difference] of differences) {
-      if (difference <= SAME_MAX) problems.push(`${selector} looks as in ${name} (difference ${difference.toFixed(2)})`);
+    const describe = ({ mean, changed }) => `${(changed * 100).toFixed(1)} % of pixels, mean ${mean.toFixed(1)}`;
+    const differences = from.map((reference) => ({ reference, ...regionDifference(shot.image, reference.image, rect) }));
+    notes.push(`${selector} differs from ${differences.map((d) => `${d.reference.name} in ${describe(d)}`).join(', ')}`);
+    for (const difference of differences) {
+      if (!regionDiffers(shot.image, difference.reference.image, rect)) {
+        problems.push(`${selector} looks as in ${difference.reference.name} (${describe(difference)})`);
+      }
     }
   });
   looks.forEach(({ selector, near, far, tolerance }, index) => {

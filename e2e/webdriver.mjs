@@ -29,6 +29,36 @@ export class WebDriver {
     await call('POST', `${this.base}/element/${await this.find(selector)}/click`, {});
   }
 
+  /**
+   * A finger's tap on the element's centre (W3C actions, pointer type touch), as on a
+   * phone; scrolled into view first, as a person would. `false` when the driver has no
+   * touch pointer: the caller decides what to do instead.
+   */
+  async tap(selector) {
+    const element = await this.find(selector);
+    await this.run('arguments[0].scrollIntoView({ block: "nearest" })', { [ELEMENT]: element });
+    const finger = {
+      type: 'pointer',
+      id: 'finger',
+      parameters: { pointerType: 'touch' },
+      actions: [
+        { type: 'pointerMove', duration: 0, origin: { [ELEMENT]: element }, x: 0, y: 0 },
+        { type: 'pointerDown', button: 0 },
+        { type: 'pause', duration: 40 },
+        { type: 'pointerUp', button: 0 },
+      ],
+    };
+    try {
+      await call('POST', `${this.base}/actions`, { actions: [finger] });
+    } catch (error) {
+      if (/unsupported|not supported|unknown|invalid argument/i.test(error.message)) return false;
+      throw error;
+    } finally {
+      await call('DELETE', `${this.base}/actions`).catch(() => {});
+    }
+    return true;
+  }
+
   /** Replaces the field's text, as a person typing would. */
   async type(selector, text) {
     const element = await this.find(selector);
