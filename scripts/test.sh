@@ -2,8 +2,9 @@
 # Runs every test suite of MQTT Banking. On a fresh Debian machine it first installs
 # what the suites need: Mosquitto (the contract suite's second broker), openssl, WebKitGTK
 # for the desktop app, a JRE with JNA and JUnit for the Kotlin tests, Node.js for the
-# compiler and grammars, and Xvfb, WebKitWebDriver and tauri-driver for the desktop's
-# end-to-end test.
+# compiler and grammars, Xvfb, WebKitWebDriver and tauri-driver for the desktop's
+# end-to-end test, and Chromium with chromedriver, and python3-gi with WebKitGTK's GObject
+# bindings (the bare WebKit window), for the phones' end-to-end test in the browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-packages.sh
@@ -34,3 +35,6 @@ scripts/syntax-checks.sh
 
 echo "== desktop app end to end in a real window (Xvfb, tauri-driver, WebKitWebDriver)"
 scripts/desktop-e2e.sh
+
+echo "== phones in the browser end to end (Chromium and WebKit, WebDriver)"
+scripts/web-e2e.sh
