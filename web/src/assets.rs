@@ -36,7 +36,11 @@ pub async fn index(Extension(scheme): Extension<Scheme>, headers: HeaderMap) -> 
     response
 }
 
-pub async fn file(Path(path): Path<String>) -> Response {
+pub async fn file(Path(path): Path<String>, scheme: Extension<Scheme>, headers: HeaderMap) -> Response {
+    // The page by its file name too: without the cookie its socket would be refused for good.
+    if path == "index.html" {
+        return index(scheme, headers).await;
+    }
     file_response(&path)
 }
 
