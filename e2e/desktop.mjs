@@ -110,8 +110,10 @@ async function main() {
     console.log('5. a bad amount shows the core\'s error and cannot be sent');
     await driver.type('#payee', '00002');
     await driver.type('#amount', '12.345');
+    // Each keystroke is an edit, so "12." may show its own error first: wait for the last.
     const error = await driver.until('the amount error', () => driver.run(
-      'const e = document.getElementById("amount-error"); return !e.hidden && e.textContent'));
+      'const e = document.getElementById("amount-error"); return !e.hidden && e.textContent'),
+    (text) => String(text).includes('at most 2 digits after the decimal point'));
     console.log(`   amount error: ${error}`);
     assertIncludes(error, 'at most 2 digits after the decimal point', 'the amount error');
     assertEqual(await driver.run('return document.getElementById("send").disabled'), true, 'send disabled');

@@ -288,8 +288,10 @@ async function runEngine(makeEngine) {
     console.log('3. a bad amount shows the core\'s error, and Send stays disabled');
     await a.type('#payee', '00002');
     await a.type('#amount', '12.345');
+    // Each keystroke is an edit, so "12." may show its own error first: wait for the last.
     const error = await a.until('the amount error', () => a.run(
-      'const e = document.getElementById("amount-error"); return !e.hidden && e.textContent'));
+      'const e = document.getElementById("amount-error"); return !e.hidden && e.textContent'),
+    (text) => String(text).includes('at most 2 digits after the decimal point'));
     console.log(`   amount error: ${error}`);
     assertIncludes(error, 'at most 2 digits after the decimal point', 'the amount error');
     assertEqual(await a.run('return document.getElementById("send").disabled'), true, 'Send disabled');
