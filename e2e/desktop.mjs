@@ -74,6 +74,7 @@ async function main() {
     await driver.type('#payee', '00002');
     await driver.type('#amount', '25.00');
     await driver.type('#memo', 'Desktop lunch');
+    await driver.until('Send enabled', () => driver.run('return !document.getElementById("send").disabled'));
     await markBalance(driver, '$975.00');
     await driver.run(`document.getElementById('send').addEventListener('click', () => window.sentAt = Date.now(), { capture: true })`);
     await driver.click('#send');

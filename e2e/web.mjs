@@ -264,6 +264,7 @@ async function runEngine(makeEngine) {
     await a.type('#payee', '00002');
     await a.type('#amount', '5.00');
     await a.type('#memo', 'Coffee');
+    await a.until('Send enabled', () => a.run('return !document.getElementById("send").disabled'));
     await b.run('window.sameDocument = true');
     await watchBalance(b, '$731.14');
     await a.run(`document.getElementById('send').addEventListener('click', () => window.sentAt = Date.now(), { capture: true, once: true })`);
