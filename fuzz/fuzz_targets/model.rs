@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use arbitrary::Arbitrary;
 use bank_core::app::{Effect, Event, Identity, Model, OUTBOX_MAX, RowStatus, money};
-use bank_core::protocol::{
+use bank_protocol::{
     AccountId, Amount, BalanceUpdate, Direction, Entry, HistoryEntry, HistoryResult, Online, Presence, Reason,
     TransferResult, parse_history_request, parse_transfer_request, topics,
 };

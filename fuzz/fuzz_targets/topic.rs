@@ -2,7 +2,7 @@
 //! subscription check `filter_within`, against a plain MQTT topic matcher.
 #![no_main]
 
-use bank_core::protocol::{AccountId, filter_within, is_device_id, topics};
+use bank_protocol::{AccountId, filter_within, is_device_id, topics};
 use libfuzzer_sys::fuzz_target;
 
 

@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use bank_core::protocol::topics::{Inbound, Watched};
-use bank_core::protocol::{AccountId, filter_within, is_device_id, topics};
+use bank_protocol::topics::{Inbound, Watched};
+use bank_protocol::{AccountId, filter_within, is_device_id, topics};
 
 use crate::login::verifier;
 

@@ -2,11 +2,11 @@
 //! loopback address it connects from, all derived from its index so a rerun with the same
 //! `--fleet-id` resumes the same broker sessions instead of piling up new ones.
 //!
-//! Topics come from the protocol's one definition, `bank_core::protocol::topics`.
+//! Topics come from the protocol's one definition, `bank_protocol::topics`.
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use bank_core::protocol::{AccountId, topics};
+use bank_protocol::{AccountId, topics};
 
 /// Device ids are 12 hex digits: 4 of the fleet id, 8 of the index.
 pub const DEVICE_INDEX_MAX: u64 = 0xFFFF_FFF0;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use bank_core::protocol::{Online, topics};
+use bank_protocol::{Online, topics};
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, MqttOptions, NetworkOptions, Outgoing,
     Packet, Publish, QoS, SubscribeReasonCode, Transport,

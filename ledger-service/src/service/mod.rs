@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bank_core::protocol::{Online, topics};
+use bank_protocol::{Online, topics};
 use rumqttc::QoS;
 use tokio::sync::{mpsc, watch};
 

@@ -6,7 +6,7 @@ use std::time::{Instant, SystemTime};
 
 use std::sync::Arc;
 
-use bank_core::protocol::{
+use bank_protocol::{
     AccountId, BalanceUpdate, HistoryResult, Online, TokenResult, parse_history_request, topics, topics::Inbound,
 };
 use rumqttc::{AsyncClient, Publish, QoS};

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bank_core::protocol::{AccountId, BalanceUpdate, HistoryEntry, HistoryResult, topics};
+use bank_protocol::{AccountId, BalanceUpdate, HistoryEntry, HistoryResult, topics};
 use serde_json::json;
 
 use crate::checker::{AccountFinal, Final};
