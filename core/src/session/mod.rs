@@ -35,27 +35,28 @@ use storage::Storage;
 
 /// How a shell opens a session. `storage_dir` must survive app restarts: it holds the
 /// device id and the outbox of transfers not yet confirmed.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SessionConfig {
     pub host: String,
     pub port: u16,
     pub tls: bool,
     /// PEM; `None` trusts the public web roots.
-    #[uniffi(default = None)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ca_certificate_pem: Option<String>,
     pub account: String,
     /// Empty to sign in with the token this device keeps in its credential store.
     pub password: String,
     pub device_name: String,
-    #[uniffi(default = 20)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 20))]
     pub keepalive_secs: u32,
     pub storage_dir: String,
 }
 
 /// Flat across the FFI: Kotlin and Swift get the variant and its message as the
 /// exception's message (a `message` field would clash with Kotlin's `Throwable.message`).
-#[derive(Debug, thiserror::Error, uniffi::Error)]
-#[uniffi(flat_error)]
+#[derive(Debug, thiserror::Error)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi(flat_error))]
 pub enum SessionError {
     /// The config cannot work; `message` says which field and how to fix it.
     #[error("{message}")]
@@ -68,7 +69,7 @@ pub enum SessionError {
 /// Told about every new view. Called on a thread of the core's, never while it holds a
 /// lock, so an implementation may call back into the session. Nothing new is delivered
 /// once the session is dropped, though a view already being delivered may still arrive.
-#[uniffi::export(foreign)]
+#[cfg_attr(feature = "uniffi", uniffi::export(foreign))]
 pub trait ViewObserver: Send + Sync {
     fn on_view(&self, view: ViewModel);
 }
