@@ -17,40 +17,66 @@ pub const TRANSFER_FEED: &str = "bank/ledger/transfers";
 pub const BALANCE_UPDATE_ALL: &str = "bank/balanceUpdate/+";
 pub const PRESENCE_ALL: &str = "bank/presence/+/+";
 
-pub fn transfer_request(account: AccountId) -> String {
-    format!("bank/transfer/request/{account}")
+/// Every topic of the protocol, as one type: [`Topic::parse`] is the only place a topic
+/// string is decoded, and `Display` the only place one is built. The ledger, the broker's
+/// access rules, the app and the operator's explorer all match on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic<'a> {
+    TransferRequest(AccountId),
+    TransferResult(AccountId),
+    BalanceUpdate(AccountId),
+    HistoryRequest(AccountId),
+    HistoryResult(AccountId),
+    /// The account and the device id.
+    Presence(AccountId, &'a str),
+    /// The account and the device asking for its own token.
+    TokenIssue(AccountId, &'a str),
+    /// The account and the device asking (it names the device to revoke in the payload).
+    TokenRevoke(AccountId, &'a str),
+    TokenResult(AccountId, &'a str),
+    LedgerStatus,
+    TransferFeed,
 }
 
-pub fn transfer_result(account: AccountId) -> String {
-    format!("bank/transfer/result/{account}")
+impl<'a> Topic<'a> {
+    /// The topic, if `topic` is exactly one of the protocol's; `None` for anything else.
+    pub fn parse(topic: &'a str) -> Option<Topic<'a>> {
+        match topic {
+            LEDGER_STATUS => return Some(Topic::LedgerStatus),
+            TRANSFER_FEED => return Some(Topic::TransferFeed),
+            _ => {}
+        }
+        let account = |prefix: &str| topic.strip_prefix(prefix).and_then(AccountId::parse);
+        let device = |prefix: &str| topic.strip_prefix(prefix).and_then(account_and_device);
+        // The prefixes are distinct, so at most one of these matches.
+        None.or_else(|| account("bank/transfer/request/").map(Topic::TransferRequest))
+            .or_else(|| account("bank/transfer/result/").map(Topic::TransferResult))
+            .or_else(|| account("bank/balanceUpdate/").map(Topic::BalanceUpdate))
+            .or_else(|| account("bank/history/request/").map(Topic::HistoryRequest))
+            .or_else(|| account("bank/history/result/").map(Topic::HistoryResult))
+            .or_else(|| device("bank/presence/").map(|(account, device)| Topic::Presence(account, device)))
+            .or_else(|| device("token/issue/").map(|(account, device)| Topic::TokenIssue(account, device)))
+            .or_else(|| device("token/revoke/").map(|(account, device)| Topic::TokenRevoke(account, device)))
+            .or_else(|| device("token/result/").map(|(account, device)| Topic::TokenResult(account, device)))
+    }
 }
 
-pub fn balance_update(account: AccountId) -> String {
-    format!("bank/balanceUpdate/{account}")
-}
-
-pub fn history_request(account: AccountId) -> String {
-    format!("bank/history/request/{account}")
-}
-
-pub fn history_result(account: AccountId) -> String {
-    format!("bank/history/result/{account}")
-}
-
-pub fn presence(account: AccountId, device: &str) -> String {
-    format!("bank/presence/{account}/{device}")
-}
-
-pub fn token_issue(account: AccountId, device: &str) -> String {
-    format!("token/issue/{account}/{device}")
-}
-
-pub fn token_revoke(account: AccountId, device: &str) -> String {
-    format!("token/revoke/{account}/{device}")
-}
-
-pub fn token_result(account: AccountId, device: &str) -> String {
-    format!("token/result/{account}/{device}")
+impl std::fmt::Display for Topic<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Topic::TransferRequest(account) => write!(f, "bank/transfer/request/{account}"),
+            Topic::TransferResult(account) => write!(f, "bank/transfer/result/{account}"),
+            Topic::BalanceUpdate(account) => write!(f, "bank/balanceUpdate/{account}"),
+            Topic::HistoryRequest(account) => write!(f, "bank/history/request/{account}"),
+            Topic::HistoryResult(account) => write!(f, "bank/history/result/{account}"),
+            Topic::Presence(account, device) => write!(f, "bank/presence/{account}/{device}"),
+            Topic::TokenIssue(account, device) => write!(f, "token/issue/{account}/{device}"),
+            Topic::TokenRevoke(account, device) => write!(f, "token/revoke/{account}/{device}"),
+            Topic::TokenResult(account, device) => write!(f, "token/result/{account}/{device}"),
+            Topic::LedgerStatus => f.write_str(LEDGER_STATUS),
+            Topic::TransferFeed => f.write_str(TRANSFER_FEED),
+        }
+    }
 }
 
 /// A device id as a topic level: what follows the account in presence and token topics.
@@ -66,62 +92,10 @@ pub fn presence_all(account: AccountId) -> String {
     format!("bank/presence/{account}/+")
 }
 
-/// A topic the ledger receives, decoded. Anything else is `None`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Inbound<'a> {
-    TransferRequest(AccountId),
-    HistoryRequest(AccountId),
-    /// The account and the device asking for its own token.
-    TokenIssue(AccountId, &'a str),
-    /// The account and the device asking (it names the device to revoke in the payload).
-    TokenRevoke(AccountId, &'a str),
-}
-
-impl<'a> Inbound<'a> {
-    pub fn parse(topic: &'a str) -> Option<Inbound<'a>> {
-        if let Some(account) = topic.strip_prefix("bank/transfer/request/") {
-            return AccountId::parse(account).map(Inbound::TransferRequest);
-        }
-        if let Some(account) = topic.strip_prefix("bank/history/request/") {
-            return AccountId::parse(account).map(Inbound::HistoryRequest);
-        }
-        if let Some(rest) = topic.strip_prefix("token/issue/") {
-            return account_and_device(rest).map(|(account, device)| Inbound::TokenIssue(account, device));
-        }
-        let rest = topic.strip_prefix("token/revoke/")?;
-        account_and_device(rest).map(|(account, device)| Inbound::TokenRevoke(account, device))
-    }
-}
-
 /// `{account}/{device}`, both valid.
-pub fn account_and_device(levels: &str) -> Option<(AccountId, &str)> {
+fn account_and_device(levels: &str) -> Option<(AccountId, &str)> {
     let (account, device) = levels.split_once('/')?;
     AccountId::parse(account).filter(|_| is_device_id(device)).map(|account| (account, device))
-}
-
-/// A topic the operator's explorer receives, decoded. Anything else is `None`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Watched<'a> {
-    BalanceUpdate(AccountId),
-    /// The account and the device id.
-    Presence(AccountId, &'a str),
-    LedgerStatus,
-    TransferFeed,
-}
-
-impl<'a> Watched<'a> {
-    pub fn parse(topic: &'a str) -> Option<Watched<'a>> {
-        match topic {
-            LEDGER_STATUS => return Some(Watched::LedgerStatus),
-            TRANSFER_FEED => return Some(Watched::TransferFeed),
-            _ => {}
-        }
-        if let Some(account) = topic.strip_prefix("bank/balanceUpdate/") {
-            return AccountId::parse(account).map(Watched::BalanceUpdate);
-        }
-        let (account, device) = account_and_device(topic.strip_prefix("bank/presence/")?)?;
-        Some(Watched::Presence(account, device))
-    }
 }
 
 /// Whether every topic matched by `filter` is also matched by `allowed`
@@ -148,41 +122,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builds_and_parses_topics() {
+    fn every_topic_formats_and_parses_back() {
         let account = AccountId::parse("00001").unwrap();
-        assert_eq!(transfer_request(account), "bank/transfer/request/00001");
-        assert_eq!(balance_update(account), "bank/balanceUpdate/00001");
-        assert_eq!(presence(account, "phone"), "bank/presence/00001/phone");
-        assert_eq!(Inbound::parse("bank/transfer/request/00001"), Some(Inbound::TransferRequest(account)));
-        assert_eq!(Inbound::parse("bank/history/request/00001"), Some(Inbound::HistoryRequest(account)));
-        assert_eq!(Inbound::parse("bank/transfer/request/1"), None);
-        assert_eq!(Inbound::parse("bank/transfer/request/00001/x"), None);
-        assert_eq!(Inbound::parse("bank/balanceUpdate/00001"), None);
-        assert_eq!(Inbound::parse("token/issue/00001/a1b2"), Some(Inbound::TokenIssue(account, "a1b2")));
-        assert_eq!(Inbound::parse("token/revoke/00001/a1b2"), Some(Inbound::TokenRevoke(account, "a1b2")));
-        for topic in ["token/issue/00001", "token/issue/00001/", "token/issue/00001/a/b"] {
-            assert_eq!(Inbound::parse(topic), None, "{topic}");
+        let topics = [
+            (Topic::TransferRequest(account), "bank/transfer/request/00001"),
+            (Topic::TransferResult(account), "bank/transfer/result/00001"),
+            (Topic::BalanceUpdate(account), "bank/balanceUpdate/00001"),
+            (Topic::HistoryRequest(account), "bank/history/request/00001"),
+            (Topic::HistoryResult(account), "bank/history/result/00001"),
+            (Topic::Presence(account, "a1b2"), "bank/presence/00001/a1b2"),
+            (Topic::TokenIssue(account, "a1b2"), "token/issue/00001/a1b2"),
+            (Topic::TokenRevoke(account, "a1b2"), "token/revoke/00001/a1b2"),
+            (Topic::TokenResult(account, "a1b2"), "token/result/00001/a1b2"),
+            (Topic::LedgerStatus, "bank/ledger/status"),
+            (Topic::TransferFeed, "bank/ledger/transfers"),
+        ];
+        for (topic, text) in topics {
+            assert_eq!(topic.to_string(), text);
+            assert_eq!(Topic::parse(text), Some(topic), "{text}");
         }
-        assert_eq!(Inbound::parse(&format!("token/issue/00001/{}", "a".repeat(65))), None);
     }
 
     #[test]
-    fn parses_what_the_operator_watches() {
-        let account = AccountId::parse("00001").unwrap();
-        assert_eq!(Watched::parse(&balance_update(account)), Some(Watched::BalanceUpdate(account)));
-        assert_eq!(Watched::parse(&presence(account, "a1b2")), Some(Watched::Presence(account, "a1b2")));
-        assert_eq!(Watched::parse(LEDGER_STATUS), Some(Watched::LedgerStatus));
-        assert_eq!(Watched::parse(TRANSFER_FEED), Some(Watched::TransferFeed));
+    fn anything_else_is_no_topic() {
+        let too_long = format!("token/issue/00001/{}", "a".repeat(65));
         for topic in [
+            "bank/transfer/request/1",
+            "bank/transfer/request/00001/x",
             "bank/balanceUpdate/1",
+            "bank/balanceUpdate/x",
             "bank/presence/00001",
             "bank/presence/00001/",
             "bank/presence/abc/x",
             "bank/presence/00001/a/b",
-            "bank/transfer/result/00001",
+            "token/issue/00001",
+            "token/issue/00001/",
+            "token/issue/00001/a/b",
+            &too_long,
+            "bank/ledger/status/x",
             "bank/elsewhere",
+            "",
         ] {
-            assert_eq!(Watched::parse(topic), None, "{topic}");
+            assert_eq!(Topic::parse(topic), None, "{topic}");
         }
     }
 

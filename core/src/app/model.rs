@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::protocol::{
     AccountId, Amount, BalanceUpdate, Direction, HistoryEntry, HistoryRequest, HistoryResult, Online, Presence, Reason,
-    TokenIssue, TokenResult, TokenRevoke, TransferResult, is_device_id, topics,
+    TokenIssue, TokenResult, TokenRevoke, Topic, TransferResult, is_device_id, topics,
 };
 
 use super::form::{Form, Limits};
@@ -265,12 +265,12 @@ impl Model {
         self.connection = Connection::Online;
         let (account, device) = (self.identity.account, self.identity.device_id.as_str());
         let filters = vec![
-            topics::balance_update(account),
-            topics::transfer_result(account),
-            topics::history_result(account),
+            Topic::BalanceUpdate(account).to_string(),
+            Topic::TransferResult(account).to_string(),
+            Topic::HistoryResult(account).to_string(),
             topics::presence_all(account),
             topics::LEDGER_STATUS.to_string(),
-            topics::token_result(account, device),
+            Topic::TokenResult(account, device).to_string(),
         ];
         let mut effects = vec![Effect::Subscribe(filters), self.presence_effect(true, at)];
         effects.extend(self.request_token(request_id));
@@ -288,7 +288,7 @@ impl Model {
         let request = TokenIssue { id: request_id, name: Some(self.identity.device_name.clone()) };
         let payload = serde_json::to_vec(&request).expect("a token request always serialises");
         Some(Effect::Publish {
-            topic: topics::token_issue(self.identity.account, &self.identity.device_id),
+            topic: Topic::TokenIssue(self.identity.account, &self.identity.device_id).to_string(),
             payload,
             retain: false,
         })
@@ -300,7 +300,7 @@ impl Model {
         }
         let request = TokenRevoke { id: request_id, device: device.to_string() };
         let payload = serde_json::to_vec(&request).expect("a revoke request always serialises");
-        let topic = topics::token_revoke(self.identity.account, &self.identity.device_id);
+        let topic = Topic::TokenRevoke(self.identity.account, &self.identity.device_id).to_string();
         Some(Effect::Publish { topic, payload, retain: false })
     }
 
@@ -378,23 +378,23 @@ impl Model {
 
     fn receive(&mut self, topic: &str, payload: &[u8]) -> Vec<Effect> {
         let account = self.identity.account;
-        let effects = if topic == topics::balance_update(account) {
-            serde_json::from_slice(payload)
-                .ok()
+        fn json<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Option<T> {
+            serde_json::from_slice(payload).ok()
+        }
+        let effects = match Topic::parse(topic) {
+            Some(Topic::BalanceUpdate(owner)) if owner == account => json(payload)
                 .filter(|update: &BalanceUpdate| update.account == account)
-                .map(|update| self.on_balance(update))
-        } else if topic == topics::transfer_result(account) {
-            serde_json::from_slice(payload).ok().map(|result| self.on_result(result))
-        } else if topic == topics::history_result(account) {
-            serde_json::from_slice(payload).ok().map(|result| self.on_history(result))
-        } else if topic == topics::LEDGER_STATUS {
-            serde_json::from_slice(payload).ok().map(|status: Online| self.on_ledger_status(status.online))
-        } else if let Some(device) = topic.strip_prefix(&topics::presence(account, "")) {
-            serde_json::from_slice(payload).ok().map(|presence| self.on_presence(device, presence))
-        } else if topic == topics::token_result(account, &self.identity.device_id) {
-            serde_json::from_slice(payload).ok().map(|result| self.on_token(result))
-        } else {
-            None
+                .map(|update| self.on_balance(update)),
+            Some(Topic::TransferResult(owner)) if owner == account => json(payload).map(|result| self.on_result(result)),
+            Some(Topic::HistoryResult(owner)) if owner == account => json(payload).map(|result| self.on_history(result)),
+            Some(Topic::LedgerStatus) => json(payload).map(|status: Online| self.on_ledger_status(status.online)),
+            Some(Topic::Presence(owner, device)) if owner == account => {
+                json(payload).map(|presence| self.on_presence(device, presence))
+            }
+            Some(Topic::TokenResult(owner, device)) if owner == account && device == self.identity.device_id => {
+                json(payload).map(|result| self.on_token(result))
+            }
+            _ => None,
         };
         effects.unwrap_or_else(|| {
             self.ignored_messages += 1;
@@ -526,7 +526,7 @@ impl Model {
         let at = Some(at.to_rfc3339_opts(SecondsFormat::Millis, true));
         let presence = Presence { online, name: Some(self.identity.device_name.clone()), at };
         Effect::Publish {
-            topic: topics::presence(self.identity.account, &self.identity.device_id),
+            topic: Topic::Presence(self.identity.account, &self.identity.device_id).to_string(),
             payload: presence.json(),
             retain: true,
         }
@@ -534,12 +534,12 @@ impl Model {
 
     fn history_effect(&self, request: &HistoryRequest) -> Effect {
         let payload = serde_json::to_vec(request).expect("a history request always serialises");
-        Effect::Publish { topic: topics::history_request(self.identity.account), payload, retain: false }
+        Effect::Publish { topic: Topic::HistoryRequest(self.identity.account).to_string(), payload, retain: false }
     }
 }
 
 fn transfer_effect(account: AccountId, transfer: &PendingTransfer) -> Effect {
-    Effect::Publish { topic: topics::transfer_request(account), payload: transfer.request().to_json(), retain: false }
+    Effect::Publish { topic: Topic::TransferRequest(account).to_string(), payload: transfer.request().to_json(), retain: false }
 }
 
 /// Why the ledger refused, in words for the person who sent it.

@@ -12,7 +12,7 @@ use rumqttc::{
 };
 use tokio::sync::{oneshot, watch};
 
-use crate::protocol::{Presence, topics};
+use crate::protocol::{Presence, Topic};
 
 use super::{SessionError, Settings};
 
@@ -36,7 +36,7 @@ pub(super) fn open(settings: &Settings, secret: &str) -> (AsyncClient, EventLoop
         .set_clean_session(false)
         .set_keep_alive(settings.keepalive)
         .set_last_will(LastWill::new(
-            topics::presence(account, &settings.device_id),
+            Topic::Presence(account, &settings.device_id).to_string(),
             goodbye.json(),
             QoS::AtLeastOnce,
             true,
