@@ -233,7 +233,8 @@ struct Harness {
     chaos: bool,
     transfer_requests: Vec<Vec<u8>>,
     history_requests: Vec<Vec<u8>>,
-    last_submitted: Option<Uuid>,
+    /// The next outbox save fails, as on a full disk.
+    fail_next_save: bool,
     clock: DateTime<Utc>,
     next_id: u128,
     /// Whether the model is online, as of its last event: messages never change it, and
@@ -272,7 +273,12 @@ impl Harness {
                         serde_json::from_slice::<Presence>(&payload).expect("presence is valid");
                     }
                 }
-                Effect::SaveOutbox(transfers) => assert!(transfers.len() <= OUTBOX_MAX),
+                Effect::SaveOutbox(transfers) => {
+                    assert!(transfers.len() <= OUTBOX_MAX);
+                    // Answered at once, as the session does.
+                    let error = std::mem::take(&mut self.fail_next_save).then(|| "disk full".to_string());
+                    self.update(Event::OutboxSaved { error });
+                }
                 Effect::Subscribe(_) | Effect::StartConnection | Effect::StopConnection => {}
                 // Whatever token the fuzzed "ledger" sent; the model keeps it as it is.
                 Effect::SaveToken(_) | Effect::ForgetToken => {}
@@ -319,14 +325,9 @@ impl Harness {
                 self.next_id += 1;
                 let id = Uuid::from_u128(self.next_id);
                 let at = self.now();
-                self.last_submitted = Some(id);
                 self.update(Event::SubmitTransfer { payee: payee.text(), amount: amount.text(), memo: memo.clone(), id, at });
             }
-            Step::OutboxNotSaved => {
-                if let Some(id) = self.last_submitted.take() {
-                    self.update(Event::OutboxNotSaved { id, error: "disk full".into() });
-                }
-            }
+            Step::OutboxNotSaved => self.fail_next_save = true,
             Step::Incoming { from, cents } => self.ledger.incoming(*from, *cents),
             Step::IncomingBurst(count) => {
                 for i in 0..u16::from(*count % 64) * 4 {
@@ -493,7 +494,7 @@ fuzz_target!(|input: Input| {
         chaos: input.chaos,
         transfer_requests: vec![],
         history_requests: vec![],
-        last_submitted: None,
+        fail_next_save: false,
         clock: DateTime::<Utc>::from_timestamp(1_795_000_000, 0).unwrap(),
         next_id: 0,
         online: false,

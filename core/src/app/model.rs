@@ -56,10 +56,10 @@ pub enum Event {
         topic: String,
         payload: Vec<u8>,
     },
-    /// The outbox file could not be written; the transfer it held must not be sent.
-    OutboxNotSaved {
-        id: Uuid,
-        error: String,
+    /// The shell's answer to every [`Effect::SaveOutbox`], before it carries out any
+    /// other effect: `None`, or why the file could not be written.
+    OutboxSaved {
+        error: Option<String>,
     },
     /// End the token of another device of this account (seen in its presence), or of this one.
     RevokeDevice {
@@ -93,7 +93,8 @@ pub enum Effect {
         payload: Vec<u8>,
         retain: bool,
     },
-    /// Write the whole outbox durably before anything after this effect happens.
+    /// Write the whole outbox durably, then answer with [`Event::OutboxSaved`] before
+    /// carrying out any other effect.
     SaveOutbox(Vec<PendingTransfer>),
     /// Keep this device token in the shell's credential store and sign in with it from now on.
     SaveToken(String),
@@ -150,6 +151,8 @@ pub struct Model {
     pub(super) sign_in: SignIn,
     /// The id of this device's token request in flight.
     pub(super) token_request: Option<Uuid>,
+    /// A new transfer whose outbox save has not been answered: it is sent only once saved.
+    pub(super) awaiting_save: Option<Uuid>,
 }
 
 impl Model {
@@ -168,6 +171,7 @@ impl Model {
             ignored_messages: 0,
             sign_in: SignIn::Password,
             token_request: None,
+            awaiting_save: None,
         }
     }
 
@@ -220,16 +224,7 @@ impl Model {
                 effects
             }
             Event::Message { topic, payload } => self.receive(&topic, &payload),
-            Event::OutboxNotSaved { id, error } => {
-                self.outbox.take(id);
-                self.notice = Some(Notice {
-                    tone: NoticeTone::Error,
-                    text: format!(
-                        "The transfer was not sent: it could not be saved on this device ({error}). Free some storage and try again."
-                    ),
-                });
-                vec![]
-            }
+            Event::OutboxSaved { error } => self.outbox_saved(error),
         }
     }
 
@@ -366,9 +361,29 @@ impl Model {
             },
         });
         self.form = Form::default();
-        let send = (self.connection == Connection::Online).then(|| transfer_effect(self.identity.account, &transfer));
         self.outbox.push(transfer);
-        [Effect::SaveOutbox(self.outbox.transfers().to_vec())].into_iter().chain(send).collect()
+        self.awaiting_save = Some(id);
+        vec![Effect::SaveOutbox(self.outbox.transfers().to_vec())]
+    }
+
+    /// A new transfer goes out once it is on disk, and never if it could not be saved.
+    /// Other saves only drop settled transfers: if one fails, the file still holds them,
+    /// and a restart sends them again for the ledger to answer from its records.
+    fn outbox_saved(&mut self, error: Option<String>) -> Vec<Effect> {
+        let Some(id) = self.awaiting_save.take() else { return vec![] };
+        let Some(error) = error else {
+            let transfer = self.outbox.transfers().iter().find(|transfer| transfer.id == id);
+            let send = transfer.filter(|_| self.connection == Connection::Online);
+            return send.map(|transfer| transfer_effect(self.identity.account, transfer)).into_iter().collect();
+        };
+        self.outbox.take(id);
+        self.notice = Some(Notice {
+            tone: NoticeTone::Error,
+            text: format!(
+                "The transfer was not sent: it could not be saved on this device ({error}). Free some storage and try again."
+            ),
+        });
+        vec![]
     }
 
     fn limits(&self) -> Limits {
