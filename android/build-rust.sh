@@ -27,7 +27,7 @@ cd "$repository"
 # the app's minSdk.
 rm -rf "$out/jniLibs"
 cargo ndk --target arm64-v8a --target armeabi-v7a --target x86_64 --platform 26 \
-  --output-dir "$out/jniLibs" build --locked --release -p bank-core
+  --output-dir "$out/jniLibs" build --locked --release -p bank-core --features uniffi
 
 # From inside the crate, so uniffi-bindgen finds core/uniffi.toml. It reads the library's
 # symbol table, so it gets cargo's own output, which nothing strips.

@@ -50,7 +50,7 @@ mkdir -p "$work/simulator" "$work/headers" "$work/swift"
 for target in "$device_target" "${simulator_targets[@]}"; do
   echo "== bank-core for $target"
   # bank-core declares lib and cdylib crate types; an iOS app links a static library.
-  cargo rustc --locked --release -p bank-core --lib --target "$target" --crate-type staticlib
+  cargo rustc --locked --release -p bank-core --features uniffi --lib --target "$target" --crate-type staticlib
 done
 
 echo "== one simulator library for arm64 and x86_64"

@@ -4,12 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The whole workspace, so the Kotlin tests find ledger-service and bank beside the library,
-# and cargo builds the dependencies once with one set of features. The workspace includes
-# the desktop app, which builds against WebKitGTK.
-source scripts/ensure-packages.sh
-ensure_packages build-essential pkg-config libwebkit2gtk-4.1-dev
-cargo build --locked --workspace "$@"
+# ledger-service and bank for the Kotlin tests, then the core with its UniFFI layer, which
+# only the bindings need: the rest of the workspace builds the core without it.
+cargo build --locked -p ledger-service -p bank-cli -p uniffi-bindgen "$@"
+cargo build --locked -p bank-core --features uniffi "$@"
 profile=debug
 [[ " $* " == *" --release "* ]] && profile=release
 library="$PWD/target/$profile/libbank_core.so"

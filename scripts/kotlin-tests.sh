@@ -10,7 +10,7 @@ ensure_packages libjna-java junit4 mosquitto-clients build-essential pkg-config
 command -v java >/dev/null || ensure_packages default-jre-headless
 ensure_node
 
-scripts/bindings.sh >/dev/null   # builds the workspace, then generates the bindings
+scripts/bindings.sh >/dev/null   # builds the ledger, bank and the core with UniFFI, then generates the bindings
 
 source scripts/kotlin.sh
 compile_bindings

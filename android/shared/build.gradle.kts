@@ -40,7 +40,7 @@ val buildHostCore by tasks.registering(Exec::class) {
     description = "Builds bank-core and ledger-service for this machine, for the JVM tests."
     workingDir = repository
     environment("PATH", "${System.getProperty("user.home")}/.cargo/bin${File.pathSeparator}${System.getenv("PATH")}")
-    commandLine("cargo", "build", "--locked", "-p", "bank-core", "-p", "ledger-service")
+    commandLine("bash", "-c", "cargo build --locked -p ledger-service && cargo build --locked -p bank-core --features uniffi")
 }
 
 tasks.test {

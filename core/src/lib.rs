@@ -1,17 +1,21 @@
 //! The shared client core of MQTT Banking.
 //!
-//! - [`protocol`] is the one definition of the wire contract between devices and the
-//!   ledger: topics, payloads, money and reason codes. The ledger uses it too.
+//! - [`protocol`] is the wire contract, re-exported from `bank-protocol`, the one crate
+//!   the ledger and every device share.
 //! - [`app`] is the app as a pure state machine: events in, effects and a view model out.
 //! - [`explorer`] is the operator's explorer, pure in the same way: messages in, a view out.
 //! - [`session`] is the imperative shell around both: the MQTT connection, the outbox file
 //!   and the observer. The desktop app and the `bank` CLI use it as plain Rust.
-//! - [`ffi`] adapts the session for Kotlin and Swift through UniFFI.
+//! - `ffi` adapts the session for Kotlin and Swift through UniFFI, with the `uniffi`
+//!   feature; nothing else in the workspace compiles UniFFI.
 
 pub mod app;
 pub mod explorer;
+#[cfg(feature = "uniffi")]
 pub mod ffi;
-pub mod protocol;
 pub mod session;
 
+pub use bank_protocol as protocol;
+
+#[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();

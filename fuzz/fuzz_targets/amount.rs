@@ -2,7 +2,7 @@
 //! (`digits[.d[d]]`, integer cents), and the Display round trip `parse(display(a)) == a`.
 #![no_main]
 
-use bank_core::protocol::{Amount, AmountError};
+use bank_protocol::{Amount, AmountError};
 use libfuzzer_sys::fuzz_target;
 
 /// More whole digits than this are refused as over any limit (the parser's bound that

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use arbitrary::Arbitrary;
-use bank_core::protocol::{AccountId, Amount, Reason, TransferResult, parse_transfer_request};
+use bank_protocol::{AccountId, Amount, Reason, TransferResult, parse_transfer_request};
 use ledger_service::ledger::Batch;
 use ledger_service::ledger::engine::{Submission, apply};
 use ledger_service::ledger::store::{AccountState, LedgerRead, StoreError, TransferRecord};

@@ -3,7 +3,7 @@
 //! requests round-trip through the JSON a device sends.
 #![no_main]
 
-use bank_core::protocol::{HISTORY_LIMIT_MAX, Reason, parse_history_request};
+use bank_protocol::{HISTORY_LIMIT_MAX, Reason, parse_history_request};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|payload: &[u8]| {

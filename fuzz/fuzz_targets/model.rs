@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use arbitrary::Arbitrary;
 use bank_core::app::{Effect, Event, Identity, Model, OUTBOX_MAX, RowStatus, money};
-use bank_core::protocol::{
+use bank_protocol::{
     AccountId, Amount, BalanceUpdate, Direction, Entry, HistoryEntry, HistoryResult, Online, Presence, Reason,
-    TransferResult, parse_history_request, parse_transfer_request, topics,
+    Topic, TransferResult, parse_history_request, parse_transfer_request, topics,
 };
 use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
 use libfuzzer_sys::fuzz_target;
@@ -63,7 +63,7 @@ enum Step {
     Redeliver,
     // Messages from elsewhere.
     Presence { device: String, online: bool, name: Option<String> },
-    Noise { topic: Topic, payload: Vec<u8> },
+    Noise { topic: NoiseTopic, payload: Vec<u8> },
     // Chaos only: well-formed lies on the ledger's topics.
     ForgedBalance { version: u64, cents: u32, entry: Option<(u8, bool, u32)> },
     ForgedPage { before: Option<u64>, versions: Vec<u64>, next: Option<u64>, other_account: bool },
@@ -83,7 +83,7 @@ enum Text {
 }
 
 #[derive(Arbitrary, Debug)]
-enum Topic {
+enum NoiseTopic {
     BalanceUpdate,
     TransferResult,
     HistoryResult,
@@ -160,7 +160,7 @@ impl Ledger {
 
     fn publish_balance(&mut self, update: BalanceUpdate) {
         self.retained = update.clone();
-        self.queue.push_back((topics::balance_update(self.me), serde_json::to_vec(&update).unwrap()));
+        self.queue.push_back((Topic::BalanceUpdate(self.me).to_string(), serde_json::to_vec(&update).unwrap()));
     }
 
     fn post(&mut self, id: Uuid, direction: Direction, counterparty: AccountId, cents: i64, memo: Option<String>) {
@@ -204,7 +204,7 @@ impl Ledger {
             self.results.insert(request.id, result);
         }
         let payload = serde_json::to_vec(&self.results[&request.id]).unwrap();
-        self.queue.push_back((topics::transfer_result(self.me), payload));
+        self.queue.push_back((Topic::TransferResult(self.me).to_string(), payload));
     }
 
     /// Answers a history request the way the ledger's SQLite store does.
@@ -223,7 +223,7 @@ impl Ledger {
             entries,
             next_before_version: next,
         };
-        self.queue.push_back((topics::history_result(self.me), serde_json::to_vec(&page).unwrap()));
+        self.queue.push_back((Topic::HistoryResult(self.me).to_string(), serde_json::to_vec(&page).unwrap()));
     }
 }
 
@@ -233,7 +233,8 @@ struct Harness {
     chaos: bool,
     transfer_requests: Vec<Vec<u8>>,
     history_requests: Vec<Vec<u8>>,
-    last_submitted: Option<Uuid>,
+    /// The next outbox save fails, as on a full disk.
+    fail_next_save: bool,
     clock: DateTime<Utc>,
     next_id: u128,
     /// Whether the model is online, as of its last event: messages never change it, and
@@ -256,11 +257,11 @@ impl Harness {
         for effect in effects {
             match effect {
                 Effect::Publish { topic, payload, retain } => {
-                    if topic == topics::transfer_request(self.ledger.me) {
+                    if topic == Topic::TransferRequest(self.ledger.me).to_string() {
                         assert!(!retain);
                         parse_transfer_request(self.ledger.me, &payload).expect("the form only lets valid transfers out");
                         self.transfer_requests.push(payload);
-                    } else if topic == topics::history_request(self.ledger.me) {
+                    } else if topic == Topic::HistoryRequest(self.ledger.me).to_string() {
                         assert!(!retain);
                         parse_history_request(&payload).expect("history requests are valid");
                         self.history_requests.push(payload);
@@ -268,11 +269,16 @@ impl Harness {
                         assert!(!retain);
                         serde_json::from_slice::<serde_json::Value>(&payload).expect("token requests are JSON");
                     } else {
-                        assert!(topic.starts_with(&topics::presence(self.ledger.me, "")), "{topic}");
+                        assert!(matches!(Topic::parse(&topic), Some(Topic::Presence(owner, _)) if owner == self.ledger.me), "{topic}");
                         serde_json::from_slice::<Presence>(&payload).expect("presence is valid");
                     }
                 }
-                Effect::SaveOutbox(transfers) => assert!(transfers.len() <= OUTBOX_MAX),
+                Effect::SaveOutbox(transfers) => {
+                    assert!(transfers.len() <= OUTBOX_MAX);
+                    // Answered at once, as the session does.
+                    let error = std::mem::take(&mut self.fail_next_save).then(|| "disk full".to_string());
+                    self.update(Event::OutboxSaved { error });
+                }
                 Effect::Subscribe(_) | Effect::StartConnection | Effect::StopConnection => {}
                 // Whatever token the fuzzed "ledger" sent; the model keeps it as it is.
                 Effect::SaveToken(_) | Effect::ForgetToken => {}
@@ -303,7 +309,7 @@ impl Harness {
                 // Subscribing again delivers the retained messages after what was queued.
                 if self.online() && !was_online {
                     let retained = serde_json::to_vec(&self.ledger.retained).unwrap();
-                    self.ledger.queue.push_back((topics::balance_update(me), retained));
+                    self.ledger.queue.push_back((Topic::BalanceUpdate(me).to_string(), retained));
                 }
             }
             Step::ConnectionLost(secs) => self.update(Event::ConnectionLost {
@@ -319,14 +325,9 @@ impl Harness {
                 self.next_id += 1;
                 let id = Uuid::from_u128(self.next_id);
                 let at = self.now();
-                self.last_submitted = Some(id);
                 self.update(Event::SubmitTransfer { payee: payee.text(), amount: amount.text(), memo: memo.clone(), id, at });
             }
-            Step::OutboxNotSaved => {
-                if let Some(id) = self.last_submitted.take() {
-                    self.update(Event::OutboxNotSaved { id, error: "disk full".into() });
-                }
-            }
+            Step::OutboxNotSaved => self.fail_next_save = true,
             Step::Incoming { from, cents } => self.ledger.incoming(*from, *cents),
             Step::IncomingBurst(count) => {
                 for i in 0..u16::from(*count % 64) * 4 {
@@ -382,18 +383,18 @@ impl Harness {
             Step::Presence { device, online, name } => {
                 let at = Some(self.now().to_rfc3339());
                 let payload = Presence { online: *online, name: name.clone(), at }.json();
-                self.deliver(topics::presence(me, device), payload);
+                self.deliver(Topic::Presence(me, device).to_string(), payload);
             }
             Step::Noise { topic, payload } => {
                 let topic = match topic {
-                    Topic::BalanceUpdate if self.chaos => topics::balance_update(me),
-                    Topic::HistoryResult if self.chaos => topics::history_result(me),
-                    Topic::BalanceUpdate | Topic::HistoryResult => return,
-                    Topic::TransferResult => topics::transfer_result(me),
-                    Topic::Presence(device) => topics::presence(me, device),
-                    Topic::LedgerStatus => topics::LEDGER_STATUS.into(),
-                    Topic::Any(topic) => {
-                        let ledgers = [topics::balance_update(me), topics::history_result(me)];
+                    NoiseTopic::BalanceUpdate if self.chaos => Topic::BalanceUpdate(me).to_string(),
+                    NoiseTopic::HistoryResult if self.chaos => Topic::HistoryResult(me).to_string(),
+                    NoiseTopic::BalanceUpdate | NoiseTopic::HistoryResult => return,
+                    NoiseTopic::TransferResult => Topic::TransferResult(me).to_string(),
+                    NoiseTopic::Presence(device) => Topic::Presence(me, device).to_string(),
+                    NoiseTopic::LedgerStatus => topics::LEDGER_STATUS.into(),
+                    NoiseTopic::Any(topic) => {
+                        let ledgers = [Topic::BalanceUpdate(me).to_string(), Topic::HistoryResult(me).to_string()];
                         if !self.chaos && ledgers.contains(topic) {
                             return;
                         }
@@ -412,7 +413,7 @@ impl Harness {
                     at: "2026-11-24T23:15:55.123Z".into(),
                 });
                 let update = BalanceUpdate { account: me, balance: Amount::from_cents(i64::from(*cents)), version: *version, entry };
-                self.deliver(topics::balance_update(me), serde_json::to_vec(&update).unwrap());
+                self.deliver(Topic::BalanceUpdate(me).to_string(), serde_json::to_vec(&update).unwrap());
             }
             Step::ForgedPage { before, versions, next, other_account } if self.chaos => {
                 let entries = versions
@@ -432,7 +433,7 @@ impl Harness {
                     .collect();
                 let account = if *other_account { account("00002") } else { me };
                 let page = HistoryResult::Page { account, before_version: *before, entries, next_before_version: *next };
-                self.deliver(topics::history_result(me), serde_json::to_vec(&page).unwrap());
+                self.deliver(Topic::HistoryResult(me).to_string(), serde_json::to_vec(&page).unwrap());
             }
             Step::ForgedResult { accepted, index, version } if self.chaos => {
                 let id = Uuid::from_u128(self.next_id.saturating_sub(u128::from(*index % 4)));
@@ -441,7 +442,7 @@ impl Harness {
                 } else {
                     TransferResult::Rejected { id: Some(id), reason: Reason::InsufficientFunds, message: "no".into() }
                 };
-                self.deliver(topics::transfer_result(me), serde_json::to_vec(&result).unwrap());
+                self.deliver(Topic::TransferResult(me).to_string(), serde_json::to_vec(&result).unwrap());
             }
             Step::ForgedBalance { .. } | Step::ForgedPage { .. } | Step::ForgedResult { .. } => {}
         }
@@ -493,7 +494,7 @@ fuzz_target!(|input: Input| {
         chaos: input.chaos,
         transfer_requests: vec![],
         history_requests: vec![],
-        last_submitted: None,
+        fail_next_save: false,
         clock: DateTime::<Utc>::from_timestamp(1_795_000_000, 0).unwrap(),
         next_id: 0,
         online: false,

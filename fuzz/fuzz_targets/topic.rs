@@ -1,8 +1,8 @@
-//! Topic decoding (`topics::Inbound::parse`, `topics::Watched::parse`) and the ACL's
+//! Topic decoding (`Topic::parse`) and the ACL's
 //! subscription check `filter_within`, against a plain MQTT topic matcher.
 #![no_main]
 
-use bank_core::protocol::{AccountId, filter_within, is_device_id, topics};
+use bank_protocol::{AccountId, Topic, filter_within, is_device_id};
 use libfuzzer_sys::fuzz_target;
 
 
@@ -59,48 +59,27 @@ fuzz_target!(|input: &str| {
     let fills: Vec<&str> = lines.collect();
     let account = (input.len() as u32).wrapping_mul(7919);
 
-    // Decoding: whatever is accepted is exactly what the builders produce.
-    let inbound = topics::Inbound::parse(topic);
-    match inbound {
-        Some(topics::Inbound::TransferRequest(account)) => assert_eq!(topic, topics::transfer_request(account)),
-        Some(topics::Inbound::HistoryRequest(account)) => assert_eq!(topic, topics::history_request(account)),
-        Some(topics::Inbound::TokenIssue(account, device)) => {
-            assert_eq!(topic, topics::token_issue(account, device));
+    // Decoding: whatever is accepted formats back to exactly the same text, and every
+    // device level in it is a valid device id.
+    if let Some(parsed) = Topic::parse(topic) {
+        assert_eq!(parsed.to_string(), topic, "{parsed:?}");
+        if let Topic::Presence(_, device)
+        | Topic::TokenIssue(_, device)
+        | Topic::TokenRevoke(_, device)
+        | Topic::TokenResult(_, device) = parsed
+        {
             assert!(is_device_id(device), "{device:?}");
         }
-        Some(topics::Inbound::TokenRevoke(account, device)) => {
-            assert_eq!(topic, topics::token_revoke(account, device));
-            assert!(is_device_id(device), "{device:?}");
-        }
-        None => {}
-    }
-    match topics::Watched::parse(topic) {
-        Some(topics::Watched::BalanceUpdate(account)) => assert_eq!(topic, topics::balance_update(account)),
-        Some(topics::Watched::Presence(account, device)) => {
-            assert_eq!(topic, topics::presence(account, device));
-            assert!(is_device_id(device), "{device:?}");
-        }
-        Some(topics::Watched::LedgerStatus) => assert_eq!(topic, topics::LEDGER_STATUS),
-        Some(topics::Watched::TransferFeed) => assert_eq!(topic, topics::TRANSFER_FEED),
-        None => {}
-    }
-    if let Some(watched) = topics::Watched::parse(topic) {
-        assert!(inbound.is_none(), "{topic:?} is both {inbound:?} and {watched:?}");
     }
 
     // The builders' topics decode back.
     let account = AccountId::parse(&format!("{:05}", account % 100_000)).unwrap();
-    assert_eq!(
-        topics::Inbound::parse(&topics::transfer_request(account)),
-        Some(topics::Inbound::TransferRequest(account))
-    );
-    assert_eq!(
-        topics::Watched::parse(&topics::balance_update(account)),
-        Some(topics::Watched::BalanceUpdate(account))
-    );
+    for built in [Topic::TransferRequest(account), Topic::BalanceUpdate(account), Topic::LedgerStatus] {
+        assert_eq!(Topic::parse(&built.to_string()), Some(built));
+    }
     if is_device_id(topic) {
-        let presence = topics::presence(account, topic);
-        assert_eq!(topics::Watched::parse(&presence), Some(topics::Watched::Presence(account, topic)));
+        let presence = Topic::Presence(account, topic);
+        assert_eq!(Topic::parse(&presence.to_string()), Some(presence));
     }
 
     // filter_within: reflexive, exact for topic names, and sound for filters.

@@ -10,7 +10,7 @@
 #[allow(dead_code)] // the bench uses only part of the test harness
 #[path = "../tests/contract/harness.rs"]
 mod harness;
-#[allow(dead_code)] // and of the web tests' browser
+#[allow(dead_code, unused_imports)] // and of the web tests' browser
 #[path = "../tests/contract/web.rs"]
 mod web;
 

@@ -6,8 +6,7 @@
 
 use std::collections::HashMap;
 
-use bank_core::protocol::topics::{Inbound, Watched};
-use bank_core::protocol::{AccountId, filter_within, is_device_id, topics};
+use bank_protocol::{AccountId, Topic, filter_within, is_device_id, topics};
 
 use crate::login::verifier;
 
@@ -111,12 +110,13 @@ pub fn may_publish(client: Client, topic: &str) -> bool {
         Role::Account(account) => account,
     };
     let own_device = |device: &str| client.own_device(account) == Some(device);
-    match Inbound::parse(topic) {
-        Some(Inbound::TransferRequest(payer)) | Some(Inbound::HistoryRequest(payer)) => payer == account,
+    match Topic::parse(topic) {
+        Some(Topic::TransferRequest(payer)) | Some(Topic::HistoryRequest(payer)) => payer == account,
         // A token cannot mint tokens: only the password may, for the device it signs in.
-        Some(Inbound::TokenIssue(owner, device)) => owner == account && own_device(device) && !client.by_token,
-        Some(Inbound::TokenRevoke(owner, device)) => owner == account && own_device(device),
-        None => matches!(Watched::parse(topic), Some(Watched::Presence(owner, _)) if owner == account),
+        Some(Topic::TokenIssue(owner, device)) => owner == account && own_device(device) && !client.by_token,
+        Some(Topic::TokenRevoke(owner, device)) => owner == account && own_device(device),
+        Some(Topic::Presence(owner, _)) => owner == account,
+        _ => false,
     }
 }
 
@@ -125,11 +125,11 @@ pub fn may_subscribe(client: Client, filter: &str) -> bool {
         Role::Ledger => true,
         Role::Operator => filter_within(filter, "bank/#"),
         Role::Account(account) => {
-            let token_result = client.own_device(account).map(|device| topics::token_result(account, device));
+            let token_result = client.own_device(account).map(|device| Topic::TokenResult(account, device).to_string());
             [
-                Some(topics::transfer_result(account)),
-                Some(topics::balance_update(account)),
-                Some(topics::history_result(account)),
+                Some(Topic::TransferResult(account).to_string()),
+                Some(Topic::BalanceUpdate(account).to_string()),
+                Some(Topic::HistoryResult(account).to_string()),
                 Some(topics::presence_all(account)),
                 Some(topics::LEDGER_STATUS.to_string()),
                 token_result,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString, rand_core::OsRng};
-use bank_core::protocol::{AccountId, Amount};
+use bank_protocol::{AccountId, Amount};
 use serde::Deserialize;
 
 use crate::access::Users;

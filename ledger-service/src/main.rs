@@ -75,7 +75,7 @@ fn tokens(data_dir: &std::path::Path, action: TokensAction) -> Result<(), String
             }
         }
         TokensAction::Revoke { account, device } => {
-            let parsed = bank_core::protocol::AccountId::parse(&account)
+            let parsed = bank_protocol::AccountId::parse(&account)
                 .ok_or_else(|| format!("{account:?} is not an account number; it is 5 digits, like 00001"))?;
             let revoked = store.revoke(parsed, device.as_deref()).map_err(|error| error.to_string())?;
             println!("revoked {revoked} device token(s) of account {account}");

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bank_core::app::{ConnectionState, RowStatus, ViewModel};
-use bank_core::protocol::Amount;
+use bank_protocol::Amount;
 use bank_core::session::{FileCredentialStore, Session, SessionConfig};
 use device::{Device, Forward, config, is_current};
 use harness::{Broker, Ledger, QUIET};

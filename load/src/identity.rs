@@ -2,11 +2,11 @@
 //! loopback address it connects from, all derived from its index so a rerun with the same
 //! `--fleet-id` resumes the same broker sessions instead of piling up new ones.
 //!
-//! Topics come from the protocol's one definition, `bank_core::protocol::topics`.
+//! Topics come from the protocol's one definition, `bank_protocol::topics`.
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use bank_core::protocol::{AccountId, topics};
+use bank_protocol::{AccountId, Topic};
 
 /// Device ids are 12 hex digits: 4 of the fleet id, 8 of the index.
 pub const DEVICE_INDEX_MAX: u64 = 0xFFFF_FFF0;
@@ -36,11 +36,11 @@ impl Identity {
     }
 
     pub fn token_issue_topic(&self) -> String {
-        topics::token_issue(account(&self.account), &self.device_id)
+        Topic::TokenIssue(account(&self.account), &self.device_id).to_string()
     }
 
     pub fn token_result_topic(&self) -> String {
-        topics::token_result(account(&self.account), &self.device_id)
+        Topic::TokenResult(account(&self.account), &self.device_id).to_string()
     }
 }
 
@@ -54,15 +54,15 @@ fn account(text: &str) -> AccountId {
 }
 
 pub fn balance_topic(text: &str) -> String {
-    topics::balance_update(account(text))
+    Topic::BalanceUpdate(account(text)).to_string()
 }
 
 pub fn transfer_request_topic(text: &str) -> String {
-    topics::transfer_request(account(text))
+    Topic::TransferRequest(account(text)).to_string()
 }
 
 pub fn transfer_result_topic(text: &str) -> String {
-    topics::transfer_result(account(text))
+    Topic::TransferResult(account(text)).to_string()
 }
 
 /// The address device `index` connects from, out of the first `count` of 127.0.0.2..=255;

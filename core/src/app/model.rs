@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::protocol::{
     AccountId, Amount, BalanceUpdate, Direction, HistoryEntry, HistoryRequest, HistoryResult, Online, Presence, Reason,
-    TokenIssue, TokenResult, TokenRevoke, TransferResult, is_device_id, topics,
+    TokenIssue, TokenResult, TokenRevoke, Topic, TransferResult, is_device_id, topics,
 };
 
 use super::form::{Form, Limits};
@@ -56,10 +56,10 @@ pub enum Event {
         topic: String,
         payload: Vec<u8>,
     },
-    /// The outbox file could not be written; the transfer it held must not be sent.
-    OutboxNotSaved {
-        id: Uuid,
-        error: String,
+    /// The shell's answer to every [`Effect::SaveOutbox`], before it carries out any
+    /// other effect: `None`, or why the file could not be written.
+    OutboxSaved {
+        error: Option<String>,
     },
     /// End the token of another device of this account (seen in its presence), or of this one.
     RevokeDevice {
@@ -93,7 +93,8 @@ pub enum Effect {
         payload: Vec<u8>,
         retain: bool,
     },
-    /// Write the whole outbox durably before anything after this effect happens.
+    /// Write the whole outbox durably, then answer with [`Event::OutboxSaved`] before
+    /// carrying out any other effect.
     SaveOutbox(Vec<PendingTransfer>),
     /// Keep this device token in the shell's credential store and sign in with it from now on.
     SaveToken(String),
@@ -150,6 +151,8 @@ pub struct Model {
     pub(super) sign_in: SignIn,
     /// The id of this device's token request in flight.
     pub(super) token_request: Option<Uuid>,
+    /// A new transfer whose outbox save has not been answered: it is sent only once saved.
+    pub(super) awaiting_save: Option<Uuid>,
 }
 
 impl Model {
@@ -168,6 +171,7 @@ impl Model {
             ignored_messages: 0,
             sign_in: SignIn::Password,
             token_request: None,
+            awaiting_save: None,
         }
     }
 
@@ -220,16 +224,7 @@ impl Model {
                 effects
             }
             Event::Message { topic, payload } => self.receive(&topic, &payload),
-            Event::OutboxNotSaved { id, error } => {
-                self.outbox.take(id);
-                self.notice = Some(Notice {
-                    tone: NoticeTone::Error,
-                    text: format!(
-                        "The transfer was not sent: it could not be saved on this device ({error}). Free some storage and try again."
-                    ),
-                });
-                vec![]
-            }
+            Event::OutboxSaved { error } => self.outbox_saved(error),
         }
     }
 
@@ -265,12 +260,12 @@ impl Model {
         self.connection = Connection::Online;
         let (account, device) = (self.identity.account, self.identity.device_id.as_str());
         let filters = vec![
-            topics::balance_update(account),
-            topics::transfer_result(account),
-            topics::history_result(account),
+            Topic::BalanceUpdate(account).to_string(),
+            Topic::TransferResult(account).to_string(),
+            Topic::HistoryResult(account).to_string(),
             topics::presence_all(account),
             topics::LEDGER_STATUS.to_string(),
-            topics::token_result(account, device),
+            Topic::TokenResult(account, device).to_string(),
         ];
         let mut effects = vec![Effect::Subscribe(filters), self.presence_effect(true, at)];
         effects.extend(self.request_token(request_id));
@@ -288,7 +283,7 @@ impl Model {
         let request = TokenIssue { id: request_id, name: Some(self.identity.device_name.clone()) };
         let payload = serde_json::to_vec(&request).expect("a token request always serialises");
         Some(Effect::Publish {
-            topic: topics::token_issue(self.identity.account, &self.identity.device_id),
+            topic: Topic::TokenIssue(self.identity.account, &self.identity.device_id).to_string(),
             payload,
             retain: false,
         })
@@ -300,7 +295,7 @@ impl Model {
         }
         let request = TokenRevoke { id: request_id, device: device.to_string() };
         let payload = serde_json::to_vec(&request).expect("a revoke request always serialises");
-        let topic = topics::token_revoke(self.identity.account, &self.identity.device_id);
+        let topic = Topic::TokenRevoke(self.identity.account, &self.identity.device_id).to_string();
         Some(Effect::Publish { topic, payload, retain: false })
     }
 
@@ -366,9 +361,29 @@ impl Model {
             },
         });
         self.form = Form::default();
-        let send = (self.connection == Connection::Online).then(|| transfer_effect(self.identity.account, &transfer));
         self.outbox.push(transfer);
-        [Effect::SaveOutbox(self.outbox.transfers().to_vec())].into_iter().chain(send).collect()
+        self.awaiting_save = Some(id);
+        vec![Effect::SaveOutbox(self.outbox.transfers().to_vec())]
+    }
+
+    /// A new transfer goes out once it is on disk, and never if it could not be saved.
+    /// Other saves only drop settled transfers: if one fails, the file still holds them,
+    /// and a restart sends them again for the ledger to answer from its records.
+    fn outbox_saved(&mut self, error: Option<String>) -> Vec<Effect> {
+        let Some(id) = self.awaiting_save.take() else { return vec![] };
+        let Some(error) = error else {
+            let transfer = self.outbox.transfers().iter().find(|transfer| transfer.id == id);
+            let send = transfer.filter(|_| self.connection == Connection::Online);
+            return send.map(|transfer| transfer_effect(self.identity.account, transfer)).into_iter().collect();
+        };
+        self.outbox.take(id);
+        self.notice = Some(Notice {
+            tone: NoticeTone::Error,
+            text: format!(
+                "The transfer was not sent: it could not be saved on this device ({error}). Free some storage and try again."
+            ),
+        });
+        vec![]
     }
 
     fn limits(&self) -> Limits {
@@ -378,23 +393,23 @@ impl Model {
 
     fn receive(&mut self, topic: &str, payload: &[u8]) -> Vec<Effect> {
         let account = self.identity.account;
-        let effects = if topic == topics::balance_update(account) {
-            serde_json::from_slice(payload)
-                .ok()
+        fn json<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Option<T> {
+            serde_json::from_slice(payload).ok()
+        }
+        let effects = match Topic::parse(topic) {
+            Some(Topic::BalanceUpdate(owner)) if owner == account => json(payload)
                 .filter(|update: &BalanceUpdate| update.account == account)
-                .map(|update| self.on_balance(update))
-        } else if topic == topics::transfer_result(account) {
-            serde_json::from_slice(payload).ok().map(|result| self.on_result(result))
-        } else if topic == topics::history_result(account) {
-            serde_json::from_slice(payload).ok().map(|result| self.on_history(result))
-        } else if topic == topics::LEDGER_STATUS {
-            serde_json::from_slice(payload).ok().map(|status: Online| self.on_ledger_status(status.online))
-        } else if let Some(device) = topic.strip_prefix(&topics::presence(account, "")) {
-            serde_json::from_slice(payload).ok().map(|presence| self.on_presence(device, presence))
-        } else if topic == topics::token_result(account, &self.identity.device_id) {
-            serde_json::from_slice(payload).ok().map(|result| self.on_token(result))
-        } else {
-            None
+                .map(|update| self.on_balance(update)),
+            Some(Topic::TransferResult(owner)) if owner == account => json(payload).map(|result| self.on_result(result)),
+            Some(Topic::HistoryResult(owner)) if owner == account => json(payload).map(|result| self.on_history(result)),
+            Some(Topic::LedgerStatus) => json(payload).map(|status: Online| self.on_ledger_status(status.online)),
+            Some(Topic::Presence(owner, device)) if owner == account => {
+                json(payload).map(|presence| self.on_presence(device, presence))
+            }
+            Some(Topic::TokenResult(owner, device)) if owner == account && device == self.identity.device_id => {
+                json(payload).map(|result| self.on_token(result))
+            }
+            _ => None,
         };
         effects.unwrap_or_else(|| {
             self.ignored_messages += 1;
@@ -526,7 +541,7 @@ impl Model {
         let at = Some(at.to_rfc3339_opts(SecondsFormat::Millis, true));
         let presence = Presence { online, name: Some(self.identity.device_name.clone()), at };
         Effect::Publish {
-            topic: topics::presence(self.identity.account, &self.identity.device_id),
+            topic: Topic::Presence(self.identity.account, &self.identity.device_id).to_string(),
             payload: presence.json(),
             retain: true,
         }
@@ -534,12 +549,12 @@ impl Model {
 
     fn history_effect(&self, request: &HistoryRequest) -> Effect {
         let payload = serde_json::to_vec(request).expect("a history request always serialises");
-        Effect::Publish { topic: topics::history_request(self.identity.account), payload, retain: false }
+        Effect::Publish { topic: Topic::HistoryRequest(self.identity.account).to_string(), payload, retain: false }
     }
 }
 
 fn transfer_effect(account: AccountId, transfer: &PendingTransfer) -> Effect {
-    Effect::Publish { topic: topics::transfer_request(account), payload: transfer.request().to_json(), retain: false }
+    Effect::Publish { topic: Topic::TransferRequest(account).to_string(), payload: transfer.request().to_json(), retain: false }
 }
 
 /// Why the ledger refused, in words for the person who sent it.

@@ -59,7 +59,12 @@ fn submit(model: &mut Model, payee: &str, amount: &str) -> (Uuid, Vec<Effect>) {
         id,
         at: at("2026-11-24T23:20:00Z"),
     };
-    (id, model.update(event))
+    let mut effects = model.update(event);
+    // What the session does: the save's answer, then the effects it brings.
+    if matches!(effects.as_slice(), [Effect::SaveOutbox(_)]) {
+        effects.extend(model.update(Event::OutboxSaved { error: None }));
+    }
+    (id, effects)
 }
 
 fn published_topics(effects: &[Effect]) -> Vec<&str> {
@@ -435,10 +440,24 @@ fn disconnecting_says_goodbye_only_when_online() {
 }
 
 #[test]
+fn a_transfer_is_sent_only_once_its_save_is_answered() {
+    let mut model = online();
+    let id = Uuid::now_v7();
+    let submitted = Event::SubmitTransfer { payee: "00002".into(), amount: "5".into(), memo: "".into(), id, at: at(NOW) };
+    let effects = model.update(submitted);
+    assert!(matches!(effects.as_slice(), [Effect::SaveOutbox(saved)] if saved[0].id == id), "{effects:?}");
+    let effects = model.update(Event::OutboxSaved { error: None });
+    assert_eq!(published_topics(&effects), ["bank/transfer/request/00001"]);
+    assert_eq!(model.update(Event::OutboxSaved { error: None }), vec![], "a settled transfer's save sends nothing");
+}
+
+#[test]
 fn a_save_failure_drops_the_transfer_and_says_why() {
     let mut model = online();
-    let (id, _) = submit(&mut model, "00002", "5");
-    model.update(Event::OutboxNotSaved { id, error: "No space left on device".into() });
+    let id = Uuid::now_v7();
+    model.update(Event::SubmitTransfer { payee: "00002".into(), amount: "5".into(), memo: "".into(), id, at: at(NOW) });
+    let effects = model.update(Event::OutboxSaved { error: Some("No space left on device".into()) });
+    assert_eq!(effects, vec![], "nothing is sent");
     assert!(!model.is_pending(id));
     assert!(model.view().notice.unwrap().text.contains("could not be saved on this device (No space left on device)"));
 }

@@ -8,7 +8,8 @@ use super::model::{Connection, Model};
 use super::outbox::PendingTransfer;
 use crate::protocol::Direction;
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ViewModel {
     /// `00001`.
     pub account: String,
@@ -33,7 +34,8 @@ pub struct ViewModel {
     pub devices_online: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ConnectionState {
     Disconnected,
     Connecting,
@@ -42,14 +44,16 @@ pub enum ConnectionState {
     LoginFailed,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RowStatus {
     Pending,
     Done,
     Rejected,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HistoryRow {
     /// The transfer's id: stable across pending → done, for list keys and animations.
     pub id: String,
@@ -68,7 +72,8 @@ pub struct HistoryRow {
     pub balance_after_text: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TransferForm {
     pub payee: String,
     pub amount: String,
@@ -79,14 +84,16 @@ pub struct TransferForm {
     pub send_enabled: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum NoticeTone {
     Info,
     Success,
     Error,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Notice {
     pub tone: NoticeTone,
     pub text: String,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::app::{local_time, money};
 use crate::protocol::{
-    AccountId, Amount, AppliedTransfer, BalanceUpdate, MEMO_CHARS_MAX, Online, Presence, TransferFeed, topics::Watched,
+    AccountId, Amount, AppliedTransfer, BalanceUpdate, MEMO_CHARS_MAX, Online, Presence, Topic, TransferFeed,
 };
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
@@ -132,16 +132,16 @@ impl Explorer {
 
     /// Whether the message was understood.
     fn receive(&mut self, topic: &str, payload: &[u8], retained: bool, received_at: DateTime<Utc>) -> bool {
-        match Watched::parse(topic) {
-            Some(Watched::LedgerStatus) => {
+        match Topic::parse(topic) {
+            Some(Topic::LedgerStatus) => {
                 serde_json::from_slice::<Online>(payload).map(|status| self.ledger_online = Some(status.online)).is_ok()
             }
-            Some(Watched::TransferFeed) => self.on_feed(payload),
-            Some(Watched::BalanceUpdate(account)) => self.on_balance(account, payload),
-            Some(Watched::Presence(account, device)) => {
+            Some(Topic::TransferFeed) => self.on_feed(payload),
+            Some(Topic::BalanceUpdate(account)) => self.on_balance(account, payload),
+            Some(Topic::Presence(account, device)) => {
                 self.on_presence(account, device, payload, retained, received_at)
             }
-            None => false,
+            _ => false,
         }
     }
 

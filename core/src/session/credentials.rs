@@ -10,7 +10,7 @@ use crate::protocol::AccountId;
 
 /// The shell's secure storage, keyed by account. Called on the core's threads; a failed
 /// save only means the next run signs in with the password again.
-#[uniffi::export(foreign)]
+#[cfg_attr(feature = "uniffi", uniffi::export(foreign))]
 pub trait CredentialStore: Send + Sync {
     fn load(&self, account: String) -> Option<String>;
     fn save(&self, account: String, token: String);

@@ -6,13 +6,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bank_mqtt::Backoff;
 use rumqttc::{
-    AsyncClient, ConnectReturnCode, ConnectionError, Event as MqttEvent, EventLoop, LastWill, MqttOptions,
-    NetworkOptions, Outgoing, Packet, QoS, StateError, TlsConfiguration, Transport,
+    AsyncClient, ConnectReturnCode, ConnectionError, Event as MqttEvent, EventLoop, LastWill, MqttOptions, Outgoing,
+    Packet, QoS, StateError,
 };
 use tokio::sync::{oneshot, watch};
 
-use crate::protocol::{Presence, topics};
+use crate::protocol::{Presence, Topic};
 
 use super::{SessionError, Settings};
 
@@ -36,7 +37,7 @@ pub(super) fn open(settings: &Settings, secret: &str) -> (AsyncClient, EventLoop
         .set_clean_session(false)
         .set_keep_alive(settings.keepalive)
         .set_last_will(LastWill::new(
-            topics::presence(account, &settings.device_id),
+            Topic::Presence(account, &settings.device_id).to_string(),
             goodbye.json(),
             QoS::AtLeastOnce,
             true,
@@ -44,58 +45,17 @@ pub(super) fn open(settings: &Settings, secret: &str) -> (AsyncClient, EventLoop
     client(options)
 }
 
-/// What every connection of ours shares: packets big enough for history pages, and TLS
-/// when it is given.
+/// A device's options: packets big enough for history pages, and TLS when it is given.
 pub fn options(client_id: String, host: &str, port: u16, tls: Option<Arc<rustls::ClientConfig>>) -> MqttOptions {
-    let mut options = MqttOptions::new(client_id, host, port);
-    options.set_max_packet_size(PACKET_BYTES_MAX, PACKET_BYTES_MAX);
-    if let Some(tls) = tls {
-        options.set_transport(Transport::Tls(TlsConfiguration::Rustls(tls)));
-    }
-    options
+    bank_mqtt::client::options(client_id, host, port, PACKET_BYTES_MAX, tls)
 }
 
-/// The client and its event loop, with Nagle off: every message is small and urgent.
 pub fn client(options: MqttOptions) -> (AsyncClient, EventLoop) {
-    let (client, mut eventloop) = AsyncClient::new(options, REQUESTS_QUEUED_MAX);
-    let mut network = NetworkOptions::new();
-    network.set_tcp_nodelay(true);
-    network.set_connection_timeout(10);
-    eventloop.set_network_options(network);
-    (client, eventloop)
+    bank_mqtt::client::client(options, REQUESTS_QUEUED_MAX)
 }
 
-/// Builds the TLS client config with ring, whatever providers the build pulled in.
 pub fn tls_config(ca_certificate_pem: Option<&str>) -> Result<Arc<rustls::ClientConfig>, SessionError> {
-    use rustls::pki_types::{CertificateDer, pem::PemObject};
-    let mut roots = rustls::RootCertStore::empty();
-    match ca_certificate_pem {
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-        Some(pem) => {
-            for certificate in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-                let certificate = certificate.map_err(|error| invalid_ca(error.to_string()))?;
-                roots.add(certificate).map_err(|error| invalid_ca(error.to_string()))?;
-            }
-            if roots.is_empty() {
-                return Err(invalid_ca("it holds no certificate".into()));
-            }
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|error| SessionError::InvalidConfig { message: format!("TLS setup failed: {error}") })?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-fn invalid_ca(why: String) -> SessionError {
-    SessionError::InvalidConfig {
-        message: format!(
-            "The CA certificate is not usable PEM: {why}. Paste the broker's CA certificate, starting with -----BEGIN CERTIFICATE-----."
-        ),
-    }
+    bank_mqtt::client::tls_config(ca_certificate_pem).map_err(|message| SessionError::InvalidConfig { message })
 }
 
 /// What a connection tells its owner.
@@ -135,7 +95,7 @@ pub async fn run(
     target: String,
     mut secret: Option<Secret>,
 ) {
-    let mut retry_delay = RETRY_DELAY_MIN;
+    let mut backoff = Backoff::new(RETRY_DELAY_MIN, RETRY_DELAY_MAX);
     loop {
         let polled = tokio::select! {
             _ = &mut stop => return say_goodbye(eventloop).await,
@@ -143,7 +103,7 @@ pub async fn run(
         };
         match polled {
             Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
-                retry_delay = RETRY_DELAY_MIN;
+                backoff.reset();
                 report(LinkEvent::Connected);
             }
             Ok(MqttEvent::Incoming(Packet::Publish(publish))) => {
@@ -155,9 +115,8 @@ pub async fn run(
                 return report(LinkEvent::LoginRefused { reason: login_refusal(code) });
             }
             Err(error) => {
-                let retry_in = jittered(retry_delay);
+                let retry_in = backoff.next_delay();
                 report(LinkEvent::Lost { reason: describe(&error, &target), retry_in });
-                retry_delay = (retry_delay * 2).min(RETRY_DELAY_MAX);
                 tokio::select! {
                     _ = &mut stop => return,
                     _ = tokio::time::sleep(retry_in) => {}
@@ -223,25 +182,9 @@ fn describe(error: &ConnectionError, target: &str) -> String {
     }
 }
 
-/// Between half and all of `delay`, so devices that lost the broker together do not
-/// all return in the same instant.
-fn jittered(delay: Duration) -> Duration {
-    let random = uuid::Uuid::new_v4().as_u128() as u64;
-    let half_ms = (delay.as_millis() / 2) as u64;
-    Duration::from_millis(half_ms + random % (half_ms + 1))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn jitter_stays_within_half_to_full_delay() {
-        for _ in 0..1000 {
-            let delay = jittered(Duration::from_secs(4));
-            assert!(delay >= Duration::from_secs(2) && delay <= Duration::from_secs(4), "{delay:?}");
-        }
-    }
 
     #[test]
     fn a_ca_file_without_certificates_is_refused_with_a_hint() {

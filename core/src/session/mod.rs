@@ -13,6 +13,7 @@ mod login;
 mod operator;
 mod storage;
 
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,29 +34,34 @@ pub use login::{broker_address, login_config};
 pub use operator::Operator;
 use storage::Storage;
 
+/// Far above what one event can cause (a reconnect resends at most the outbox's 100
+/// transfers); reaching it means the model and its answers loop.
+const EFFECTS_PER_EVENT_MAX: usize = 1024;
+
 /// How a shell opens a session. `storage_dir` must survive app restarts: it holds the
 /// device id and the outbox of transfers not yet confirmed.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SessionConfig {
     pub host: String,
     pub port: u16,
     pub tls: bool,
     /// PEM; `None` trusts the public web roots.
-    #[uniffi(default = None)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ca_certificate_pem: Option<String>,
     pub account: String,
     /// Empty to sign in with the token this device keeps in its credential store.
     pub password: String,
     pub device_name: String,
-    #[uniffi(default = 20)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 20))]
     pub keepalive_secs: u32,
     pub storage_dir: String,
 }
 
 /// Flat across the FFI: Kotlin and Swift get the variant and its message as the
 /// exception's message (a `message` field would clash with Kotlin's `Throwable.message`).
-#[derive(Debug, thiserror::Error, uniffi::Error)]
-#[uniffi(flat_error)]
+#[derive(Debug, thiserror::Error)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi(flat_error))]
 pub enum SessionError {
     /// The config cannot work; `message` says which field and how to fix it.
     #[error("{message}")]
@@ -68,7 +74,7 @@ pub enum SessionError {
 /// Told about every new view. Called on a thread of the core's, never while it holds a
 /// lock, so an implementation may call back into the session. Nothing new is delivered
 /// once the session is dropped, though a view already being delivered may still arrive.
-#[uniffi::export(foreign)]
+#[cfg_attr(feature = "uniffi", uniffi::export(foreign))]
 pub trait ViewObserver: Send + Sync {
     fn on_view(&self, view: ViewModel);
 }
@@ -231,32 +237,31 @@ impl Shared {
         }
     }
 
-    /// Updates the model and carries out its effects in order. If a new transfer cannot be
-    /// saved, it is not sent either, and the model hears why. Other saves only remove
-    /// settled transfers; if one fails, the file still holds them, and a restart sends
-    /// them again for the ledger to answer from its records.
+    /// Updates the model and carries out its effects in order. An effect's answer goes
+    /// back to the model at once, and the effects that answer brings come next. Returns
+    /// the first save that failed (the model has heard of it too).
     fn run(self: &Arc<Self>, state: &mut State, event: Event) -> std::io::Result<()> {
-        let submitted = match &event {
-            Event::SubmitTransfer { id, .. } => Some(*id),
-            _ => None,
-        };
+        let mut effects: VecDeque<Effect> = state.model.update(event).into();
         let mut outcome = Ok(());
-        for effect in state.model.update(event) {
-            match (self.execute(state, effect), submitted) {
-                (Ok(()), _) => {}
-                (Err(error), Some(id)) => {
-                    state.model.update(Event::OutboxNotSaved { id, error: error.to_string() });
-                    return Err(error);
-                }
-                (Err(error), None) => outcome = Err(error),
+        for _ in 0..EFFECTS_PER_EVENT_MAX {
+            let Some(effect) = effects.pop_front() else { return outcome };
+            let Some(saved) = self.execute(state, effect) else { continue };
+            let error = saved.err();
+            let answer = Event::OutboxSaved { error: error.as_ref().map(ToString::to_string) };
+            for next in state.model.update(answer).into_iter().rev() {
+                effects.push_front(next);
+            }
+            if let Some(error) = error {
+                outcome = outcome.and(Err(error));
             }
         }
-        outcome
+        panic!("the model kept asking for effects: more than {EFFECTS_PER_EVENT_MAX} for one event");
     }
 
-    fn execute(self: &Arc<Self>, state: &mut State, effect: Effect) -> std::io::Result<()> {
+    /// Carries out one effect; `Some` with the result when the model expects an answer.
+    fn execute(self: &Arc<Self>, state: &mut State, effect: Effect) -> Option<std::io::Result<()>> {
         match effect {
-            Effect::SaveOutbox(transfers) => return self.storage.save_outbox(&transfers),
+            Effect::SaveOutbox(transfers) => return Some(self.storage.save_outbox(&transfers)),
             Effect::SaveToken(token) => {
                 self.credentials.save(self.settings.account.to_string(), token.clone());
                 self.secret.send_replace(token);
@@ -283,7 +288,7 @@ impl Shared {
                 }
             }
         }
-        Ok(())
+        None
     }
 
     fn start_link(self: &Arc<Self>, state: &mut State) {

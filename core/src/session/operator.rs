@@ -31,8 +31,8 @@ impl Operator {
         password: &str,
         show: impl Fn(OperatorView) + Send + 'static,
     ) -> Result<Operator, String> {
-        let (host, port, tls) = broker_address(broker).map_err(|error| error.to_string())?;
-        Operator::connect(&host, port, tls, password, show)
+        let address = broker_address(broker).map_err(|error| error.to_string())?;
+        Operator::connect(&address.host, address.port, address.tls, password, show)
     }
 
     /// As [`Operator::start`], for a host that already knows the broker's address.

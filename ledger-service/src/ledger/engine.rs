@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use bank_core::protocol::{
+use bank_protocol::{
     AccountId, Amount, BadRequest, BalanceUpdate, Direction, Entry, HistoryEntry, Reason, TransferRequest,
     TransferResult, parse_transfer_request,
 };

@@ -1,7 +1,7 @@
 //! Content fingerprints for idempotency: a retry with the same id must also carry
 //! the same content, or it is an `id_conflict`.
 
-use bank_core::protocol::{AccountId, TransferRequest};
+use bank_protocol::{AccountId, TransferRequest};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 

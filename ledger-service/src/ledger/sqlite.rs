@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use bank_core::protocol::{AccountId, Amount, AppliedTransfer, Direction, Entry, HistoryEntry, TransferResult};
+use bank_protocol::{AccountId, Amount, AppliedTransfer, Direction, Entry, HistoryEntry, TransferResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 

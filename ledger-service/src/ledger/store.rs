@@ -1,6 +1,6 @@
 //! What the engine reads, and the batch of writes it hands back to be committed.
 
-use bank_core::protocol::{AccountId, Amount, HistoryEntry, TransferResult};
+use bank_protocol::{AccountId, Amount, HistoryEntry, TransferResult};
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

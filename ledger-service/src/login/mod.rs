@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use bank_core::protocol::is_token;
+use bank_protocol::is_token;
 
 use crate::access::{Credential, Role, Users};
 use cache::PasswordCache;
@@ -147,7 +147,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use std::collections::HashMap;
 
-    use bank_core::protocol::AccountId;
+    use bank_protocol::AccountId;
 
     use super::*;
 

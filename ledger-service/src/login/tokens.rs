@@ -9,7 +9,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use bank_core::protocol::{AccountId, TOKEN_PREFIX};
+use bank_protocol::{AccountId, TOKEN_PREFIX};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};

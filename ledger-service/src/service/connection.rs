@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
-use bank_core::protocol::{Online, topics};
+use bank_protocol::{Online, topics};
+use bank_mqtt::Backoff;
 use rumqttc::{
-    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, MqttOptions, NetworkOptions, Outgoing,
-    Packet, Publish, QoS, SubscribeReasonCode, Transport,
+    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, Outgoing, Packet, Publish, QoS,
+    SubscribeReasonCode,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, watch};
@@ -20,6 +21,8 @@ const RETRY_DELAY_MIN: Duration = Duration::from_millis(250);
 const RETRY_DELAY_MAX: Duration = Duration::from_secs(10);
 /// Far above any broker's in-flight window, so QoS 1 requests never find it full.
 pub const REQUESTS_QUEUED_MAX: usize = 4096;
+/// The worker's publishes and acks waiting for the event loop.
+const CLIENT_REQUESTS_QUEUED_MAX: usize = 1024;
 
 /// Where the broker is and how the ledger logs in to it.
 #[derive(Clone, Debug)]
@@ -32,31 +35,26 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parses `mqtt://user:pass@host:port` (or `mqtts://` for TLS with the system's roots).
+    /// Parses `mqtt://user:pass@host:port` (or `mqtts://` for TLS with the public web
+    /// roots). The address part is read as every device reads one.
     pub fn parse(url: &str) -> Result<Endpoint, String> {
         let example = "for example mqtt://ledger:PASSWORD@127.0.0.1:1883";
-        let parsed =
-            url::Url::parse(url).map_err(|error| format!("--broker {url:?} is not a URL ({error}); {example}"))?;
-        let tls = match parsed.scheme() {
-            "mqtt" | "tcp" => false,
-            "mqtts" | "ssl" => true,
-            scheme => {
-                return Err(format!("--broker scheme {scheme:?} is not supported; use mqtt:// or mqtts://, {example}"));
-            }
+        let (scheme, rest) = url.split_once("://").map_or(("", url), |(scheme, rest)| (scheme, rest));
+        let Some((user_info, host_port)) = rest.rsplit_once('@') else {
+            return Err(format!("--broker needs the ledger's user and password; {example}"));
         };
-        let host = parsed
-            .host_str()
-            .filter(|host| !host.is_empty())
-            .ok_or_else(|| format!("--broker {url:?} has no host; {example}"))?;
-        let password =
-            parsed.password().ok_or_else(|| format!("--broker needs the ledger's user and password; {example}"))?;
+        let (username, password) = user_info
+            .split_once(':')
+            .ok_or_else(|| format!("--broker needs the ledger's user and password; {example}"))?;
+        let address = if scheme.is_empty() { host_port.to_string() } else { format!("{scheme}://{host_port}") };
+        let address = bank_mqtt::address::parse(&address).map_err(|error| format!("--broker {url:?}: {error}"))?;
         let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
         Ok(Endpoint {
-            host: host.trim_matches(['[', ']']).to_string(),
-            port: parsed.port().unwrap_or(if tls { 8883 } else { 1883 }),
-            username: decode(parsed.username()),
+            host: address.host,
+            port: address.port,
+            username: decode(username),
             password: decode(password),
-            tls,
+            tls: address.tls,
         })
     }
 
@@ -69,23 +67,16 @@ impl Endpoint {
         format!("ledger-{hex}")
     }
 
-    pub fn connect(&self) -> (AsyncClient, EventLoop) {
-        let mut options = MqttOptions::new(self.client_id(), &self.host, self.port);
+    pub fn connect(&self) -> Result<(AsyncClient, EventLoop), String> {
+        let tls = self.tls.then(|| bank_mqtt::client::tls_config(None)).transpose()?;
+        let mut options = bank_mqtt::client::options(self.client_id(), &self.host, self.port, PACKET_BYTES_MAX, tls);
         options
             .set_credentials(&self.username, &self.password)
             .set_clean_session(false)
             .set_manual_acks(true)
             .set_keep_alive(Duration::from_secs(20))
-            .set_max_packet_size(PACKET_BYTES_MAX, PACKET_BYTES_MAX)
             .set_last_will(LastWill::new(topics::LEDGER_STATUS, Online::json(false), QoS::AtLeastOnce, true));
-        if self.tls {
-            options.set_transport(Transport::tls_with_default_config());
-        }
-        let (client, mut eventloop) = AsyncClient::new(options, 1024);
-        let mut network = NetworkOptions::new();
-        network.set_tcp_nodelay(true);
-        eventloop.set_network_options(network);
-        (client, eventloop)
+        Ok(bank_mqtt::client::client(options, CLIENT_REQUESTS_QUEUED_MAX))
     }
 }
 
@@ -96,12 +87,12 @@ pub async fn pump(
     requests: mpsc::Sender<Publish>,
     connections: watch::Sender<u64>,
 ) -> Result<(), ServiceError> {
-    let mut retry_delay = RETRY_DELAY_MIN;
+    let mut backoff = Backoff::new(RETRY_DELAY_MIN, RETRY_DELAY_MAX);
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                 tracing::info!(session_present = ack.session_present, "connected to the broker");
-                retry_delay = RETRY_DELAY_MIN;
+                backoff.reset();
                 connections.send_modify(|count| *count += 1);
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => forward(&requests, publish),
@@ -114,9 +105,9 @@ pub async fn pump(
                 return Err(ServiceError::LoginRefused(format!("{code:?}")));
             }
             Err(error) => {
-                tracing::warn!(%error, "no connection to the broker; retrying in {retry_delay:?}");
-                tokio::time::sleep(retry_delay).await;
-                retry_delay = (retry_delay * 2).min(RETRY_DELAY_MAX);
+                let retry_in = backoff.next_delay();
+                tracing::warn!(%error, "no connection to the broker; retrying in {retry_in:?}");
+                tokio::time::sleep(retry_in).await;
             }
         }
     }
@@ -149,10 +140,12 @@ mod tests {
         );
         assert_eq!(Endpoint::parse("mqtts://ledger:x@broker.lan").unwrap().port, 8883);
         for (url, expected) in [
-            ("localhost:1883", "not supported"),
+            ("localhost:1883", "user and password"),
             ("mqtt://127.0.0.1:1883", "user and password"),
-            ("http://a:b@h", "not supported"),
-            ("mqtt://a:b@:1", "not a URL"),
+            ("mqtt://ledger@127.0.0.1:1883", "user and password"),
+            ("http://a:b@h", "Use mqtt://host:1883"),
+            ("mqtt://a:b@:1", "Enter the broker's address"),
+            ("mqtt://a:b@h:0", "'0' is not a port"),
         ] {
             let error = Endpoint::parse(url).unwrap_err();
             assert!(error.contains(expected), "{url}: {error}");

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use bank_core::protocol::{AppliedTransfer, Direction, TransferFeed};
+use bank_protocol::{AppliedTransfer, Direction, TransferFeed};
 
 use crate::ledger::{Batch, SqliteStore, StoreError};
 
@@ -46,7 +46,7 @@ impl Feed {
 
 #[cfg(test)]
 mod tests {
-    use bank_core::protocol::{AccountId, Amount, Entry, HistoryEntry};
+    use bank_protocol::{AccountId, Amount, Entry, HistoryEntry};
     use uuid::Uuid;
 
     use super::*;

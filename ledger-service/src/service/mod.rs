@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bank_core::protocol::{Online, topics};
+use bank_protocol::{Online, topics};
 use rumqttc::QoS;
 use tokio::sync::{mpsc, watch};
 
@@ -69,7 +69,7 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
     let web = web::start(&args, &endpoint, broker.is_some()).await?;
     print_banner(&args, &config, &endpoint, broker.is_some(), web.as_ref());
 
-    let (client, eventloop) = endpoint.connect();
+    let (client, eventloop) = endpoint.connect().map_err(ServiceError::Setup)?;
     let (request_tx, request_rx) = mpsc::channel(connection::REQUESTS_QUEUED_MAX);
     let (connections_tx, connections_rx) = watch::channel(0);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);

@@ -2,7 +2,7 @@
 //! password, or revoke the token of any device of the same account. The broker's ACL
 //! has already checked that the device in the topic is the one that sent it.
 
-use bank_core::protocol::{
+use bank_protocol::{
     AccountId, DEVICE_NAME_CHARS_MAX, PAYLOAD_BYTES_MAX, TokenIssue, TokenResult, TokenRevoke, is_device_id,
 };
 use serde::de::DeserializeOwned;

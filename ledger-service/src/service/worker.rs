@@ -6,8 +6,8 @@ use std::time::{Instant, SystemTime};
 
 use std::sync::Arc;
 
-use bank_core::protocol::{
-    AccountId, BalanceUpdate, HistoryResult, Online, TokenResult, parse_history_request, topics, topics::Inbound,
+use bank_protocol::{
+    AccountId, BalanceUpdate, HistoryResult, Online, TokenResult, parse_history_request, topics, Topic,
 };
 use rumqttc::{AsyncClient, Publish, QoS};
 use tokio::sync::{mpsc, watch};
@@ -132,22 +132,22 @@ async fn publish(client: &AsyncClient, committed: &Committed, feed: Option<&Feed
     }
     for (payer, result) in &committed.applied.results {
         let payload = serde_json::to_vec(result).expect("results always serialise");
-        client.publish(topics::transfer_result(*payer), QoS::AtLeastOnce, false, payload).await?;
+        client.publish(Topic::TransferResult(*payer).to_string(), QoS::AtLeastOnce, false, payload).await?;
     }
     for (account, page) in &committed.pages {
         let payload = serde_json::to_vec(page).expect("history pages always serialise");
-        client.publish(topics::history_result(*account), QoS::AtLeastOnce, false, payload).await?;
+        client.publish(Topic::HistoryResult(*account).to_string(), QoS::AtLeastOnce, false, payload).await?;
     }
     for (account, device, result) in &committed.token_results {
         let payload = serde_json::to_vec(result).expect("token results always serialise");
-        client.publish(topics::token_result(*account, device), QoS::AtLeastOnce, false, payload).await?;
+        client.publish(Topic::TokenResult(*account, device).to_string(), QoS::AtLeastOnce, false, payload).await?;
     }
     Ok(())
 }
 
 async fn publish_update(client: &AsyncClient, update: &BalanceUpdate) -> Result<(), ServiceError> {
     let payload = serde_json::to_vec(update).expect("balance updates always serialise");
-    client.publish(topics::balance_update(update.account), QoS::AtLeastOnce, true, payload).await?;
+    client.publish(Topic::BalanceUpdate(update.account).to_string(), QoS::AtLeastOnce, true, payload).await?;
     Ok(())
 }
 
@@ -168,16 +168,16 @@ fn sort_requests(publishes: &[Publish]) -> Requests {
         let payload = publish.payload.to_vec();
         let token =
             |account, device: &str, action, payload| TokenRequest { account, device: device.into(), action, payload };
-        match Inbound::parse(&publish.topic) {
-            Some(Inbound::TransferRequest(payer)) => requests.submissions.push(Submission { payer, payload }),
-            Some(Inbound::HistoryRequest(account)) => requests.history.push((account, payload)),
-            Some(Inbound::TokenIssue(account, device)) => {
+        match Topic::parse(&publish.topic) {
+            Some(Topic::TransferRequest(payer)) => requests.submissions.push(Submission { payer, payload }),
+            Some(Topic::HistoryRequest(account)) => requests.history.push((account, payload)),
+            Some(Topic::TokenIssue(account, device)) => {
                 requests.tokens.push(token(account, device, TokenAction::Issue, payload))
             }
-            Some(Inbound::TokenRevoke(account, device)) => {
+            Some(Topic::TokenRevoke(account, device)) => {
                 requests.tokens.push(token(account, device, TokenAction::Revoke, payload))
             }
-            None => tracing::warn!(topic = %publish.topic, "ignoring a message on a topic the ledger does not serve"),
+            _ => tracing::warn!(topic = %publish.topic, "ignoring a message on a topic the ledger does not serve"),
         }
     }
     requests

@@ -1,4 +1,4 @@
-use bank_core::protocol::{PAYLOAD_BYTES_MAX, Reason, TransferResult};
+use bank_protocol::{PAYLOAD_BYTES_MAX, Reason, TransferResult};
 use rumqttc::{ConnectReturnCode, ConnectionError, QoS, SubscribeReasonCode};
 use serde_json::{Value, json};
 use std::time::Duration;

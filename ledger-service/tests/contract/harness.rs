@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use bank_core::protocol::{AccountId, BalanceUpdate, TransferResult, topics};
+use bank_protocol::{AccountId, BalanceUpdate, TransferResult, topics};
 use rumqttc::{AsyncClient, ConnectionError, Event, MqttOptions, Packet, Publish, QoS, SubscribeReasonCode};
 use serde_json::Value;
 use tempfile::TempDir;

@@ -60,7 +60,7 @@ fn device_options(ledger: &Ledger, account: &str, device: &str, secret: &str) ->
 async fn transfer_goes_through(device: &Client, payer: &str) {
     let id = Uuid::now_v7();
     let result = device.request(payer, json!({"id": id, "to": "00005", "amount": "0.01"}).to_string()).await;
-    assert!(matches!(result, bank_core::protocol::TransferResult::Accepted { .. }), "{result:?}");
+    assert!(matches!(result, bank_protocol::TransferResult::Accepted { .. }), "{result:?}");
 }
 
 /// The memory bound `docs/reliability.md` states for this flood, with room for a debug build.

@@ -79,7 +79,7 @@ async fn the_tls_listener_serves_devices() {
     device.subscribe("bank/transfer/result/00004").await;
     let result =
         device.request("00004", json!({"id": Uuid::now_v7(), "to": "00005", "amount": "50"}).to_string()).await;
-    assert!(matches!(result, bank_core::protocol::TransferResult::Accepted { version: 1, .. }), "{result:?}");
+    assert!(matches!(result, bank_protocol::TransferResult::Accepted { version: 1, .. }), "{result:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -97,5 +97,5 @@ async fn a_second_ledger_on_the_same_data_directory_exits_at_once() {
     let device = ledger.connect("00001").await;
     device.subscribe("bank/transfer/result/00001").await;
     let result = device.request("00001", json!({"id": Uuid::now_v7(), "to": "00002", "amount": "1"}).to_string()).await;
-    assert!(matches!(result, bank_core::protocol::TransferResult::Accepted { .. }), "{result:?}");
+    assert!(matches!(result, bank_protocol::TransferResult::Accepted { .. }), "{result:?}");
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use bank_core::protocol::{AccountId, Amount, BalanceUpdate, Direction, HistoryEntry, Reason, TransferResult};
+use bank_protocol::{AccountId, Amount, BalanceUpdate, Direction, HistoryEntry, Reason, TransferResult};
 use uuid::Uuid;
 
 /// One transfer request as its device first sent it: every later copy must carry the same
@@ -338,7 +338,7 @@ fn check_liveness(observed: &Observed) -> Vec<Violation> {
 
 #[cfg(test)]
 mod tests {
-    use bank_core::protocol::Entry;
+    use bank_protocol::Entry;
 
     use super::*;
 

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bank_core::protocol::{AccountId, Amount, Reason, TransferRequest, TransferResult, topics};
+use bank_protocol::{AccountId, Amount, Reason, TransferRequest, TransferResult, Topic};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, NetworkOptions, Packet, Publish, QoS};
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
@@ -204,7 +204,7 @@ impl Device {
     fn on_connected(&mut self) {
         self.connected = true;
         self.log.stats.connects += 1;
-        let topic = topics::transfer_result(self.spec.account);
+        let topic = Topic::TransferResult(self.spec.account).to_string();
         if self.client.try_subscribe(topic, QoS::AtLeastOnce).is_err() {
             self.log.stats.publish_refused += 1;
         }
@@ -217,7 +217,7 @@ impl Device {
     }
 
     fn on_message(&mut self, publish: &Publish) {
-        if publish.topic != topics::transfer_result(self.spec.account) {
+        if publish.topic != Topic::TransferResult(self.spec.account).to_string() {
             return;
         }
         let result = match serde_json::from_slice::<TransferResult>(&publish.payload) {
@@ -364,7 +364,7 @@ impl Device {
 
     /// Publishes a pending request and schedules its next resend, doubling the delay.
     fn send(&mut self, id: Uuid, now: Instant) {
-        let topic = topics::transfer_request(self.spec.account);
+        let topic = Topic::TransferRequest(self.spec.account).to_string();
         let pending = self.pending.get_mut(&id).expect("only pending requests are sent");
         if self.client.try_publish(topic, QoS::AtLeastOnce, false, pending.payload.clone()).is_err() {
             self.log.stats.publish_refused += 1;

@@ -21,7 +21,7 @@ mod readback;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use bank_core::protocol::{AccountId, Amount, TransferResult};
+use bank_protocol::{AccountId, Amount, TransferResult};
 use tokio::sync::watch;
 
 use checker::{Observed, Violation};

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bank_core::protocol::{AccountId, BalanceUpdate, HistoryEntry, HistoryResult, topics};
+use bank_protocol::{AccountId, BalanceUpdate, HistoryEntry, HistoryResult, Topic};
 use serde_json::json;
 
 use crate::checker::{AccountFinal, Final};
@@ -27,10 +27,10 @@ async fn read_account(ledger: &Ledger, account: AccountId) -> Result<AccountFina
     let client = Client::connect(ledger.options(account.as_str(), "demo"))
         .await
         .map_err(|error| format!("{account} cannot log in to read back: {error}"))?;
-    client.subscribe(&topics::history_result(account)).await;
-    client.subscribe(&topics::balance_update(account)).await;
+    client.subscribe(&Topic::HistoryResult(account).to_string()).await;
+    client.subscribe(&Topic::BalanceUpdate(account).to_string()).await;
     let balance = client
-        .wait_for(&topics::balance_update(account), |_| true)
+        .wait_for(&Topic::BalanceUpdate(account).to_string(), |_| true)
         .await
         .ok_or_else(|| format!("no retained balance for {account}"))?;
     let balance: BalanceUpdate =
@@ -58,9 +58,9 @@ type Page = (Vec<HistoryEntry>, Option<u64>);
 
 async fn read_page(client: &Client, account: AccountId, before_version: Option<u64>) -> Result<Page, String> {
     let request = json!({"limit": 50, "before_version": before_version}).to_string();
-    let topic = topics::history_result(account);
+    let topic = Topic::HistoryResult(account).to_string();
     for _ in 0..PAGE_ATTEMPTS_MAX {
-        client.publish(&topics::history_request(account), request.clone()).await;
+        client.publish(&Topic::HistoryRequest(account).to_string(), request.clone()).await;
         let page = tokio::time::timeout(
             PAGE_WAIT,
             client.wait_for(&topic, |page| {

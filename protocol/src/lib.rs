@@ -12,7 +12,7 @@ mod request;
 mod token;
 pub mod topics;
 
-pub use topics::{filter_within, is_device_id};
+pub use topics::{Topic, filter_within, is_device_id};
 
 pub use account::AccountId;
 pub use amount::{Amount, AmountError};

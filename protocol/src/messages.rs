@@ -194,18 +194,18 @@ mod tests {
                 counterparty: AccountId::parse("99999").unwrap(),
                 amount: Amount::TRANSFER_MAX,
                 // Four bytes is the longest a character gets, in UTF-8 or as a JSON escape.
-                memo: Some("𝄞".repeat(crate::protocol::MEMO_CHARS_MAX)),
+                memo: Some("𝄞".repeat(crate::MEMO_CHARS_MAX)),
                 at: "2026-11-24T23:15:55.123Z".into(),
             },
         };
         let page = HistoryResult::Page {
             account: AccountId::parse("00001").unwrap(),
             before_version: Some(u64::MAX),
-            entries: vec![entry; crate::protocol::HISTORY_LIMIT_MAX as usize],
+            entries: vec![entry; crate::HISTORY_LIMIT_MAX as usize],
             next_before_version: Some(u64::MAX),
         };
         let bytes = serde_json::to_vec(&page).unwrap().len();
-        assert!(bytes < crate::protocol::PAYLOAD_BYTES_MAX, "{bytes} bytes");
+        assert!(bytes < crate::PAYLOAD_BYTES_MAX, "{bytes} bytes");
     }
 
     #[test]
