@@ -4,9 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# ledger-service and bank for the Kotlin tests, then the core with its UniFFI layer, which
-# only the bindings need: the rest of the workspace builds the core without it.
-cargo build --locked -p ledger-service -p bank-cli -p uniffi-bindgen "$@"
+# The workspace as scripts/test.sh builds it (ledger-service and bank for the Kotlin
+# tests; the desktop app in it builds against WebKitGTK), then the core with its UniFFI
+# layer, which only the bindings need: the rest of the workspace builds it without.
+source scripts/ensure-packages.sh
+ensure_packages build-essential pkg-config libwebkit2gtk-4.1-dev
+cargo build --locked --workspace --all-targets "$@"
 cargo build --locked -p bank-core --features uniffi "$@"
 profile=debug
 [[ " $* " == *" --release "* ]] && profile=release

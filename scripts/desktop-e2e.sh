@@ -10,7 +10,8 @@ ensure_node
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 
-cargo build --locked -p bank-desktop -p ledger-service -p bank-cli
+# The same build as scripts/test.sh's, so after it this compiles nothing.
+cargo build --locked --workspace --all-targets
 rm -f target/e2e-screenshots/desktop-*.png
 # WebKit wants a session bus and a writable runtime dir; Xvfb gives it a screen.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"

@@ -17,6 +17,15 @@ ensure_packages mosquitto mosquitto-clients openssl build-essential pkg-config l
 command -v java >/dev/null || ensure_packages default-jre-headless
 ensure_node
 
+echo "== lint: rustfmt and clippy (-D warnings), first, so style problems fail fast"
+cargo fmt --all --check
+(cd fuzz && cargo fmt --all --check)
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p bank-core --features uniffi --lib --locked -- -D warnings
+
+echo "== build once: every crate, test, bench and binary the suites below use"
+cargo build --workspace --all-targets --locked
+
 echo "== cargo test (protocol, app state machine, ledger engine, SQLite store, contract, login, session and Jepsen-style suites, operator explorer, bank-load)"
 # bank-load's fleet test must not skip here: cargo test builds the ledger it drives.
 BANK_LOAD_REQUIRE_LEDGER=1 cargo test --workspace --locked

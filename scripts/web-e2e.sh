@@ -8,10 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-packages.sh
-ensure_packages chromium chromium-driver webkit2gtk-driver libwebkit2gtk-4.1-0 gir1.2-webkit2-4.1 gir1.2-gtk-3.0 python3-gi xvfb xauth dbus-daemon
+ensure_packages build-essential pkg-config libwebkit2gtk-4.1-dev chromium chromium-driver webkit2gtk-driver libwebkit2gtk-4.1-0 gir1.2-webkit2-4.1 gir1.2-gtk-3.0 python3-gi xvfb xauth dbus-daemon
 command -v node >/dev/null || ensure_packages nodejs
 
-cargo build --locked -p ledger-service -p bank-cli
+# The same build as scripts/test.sh's, so after it this compiles nothing.
+cargo build --locked --workspace --all-targets
 rm -f target/e2e-screenshots/web-*.png
 # WebKit wants a session bus and a writable runtime dir; Xvfb gives it a screen.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"

@@ -227,7 +227,11 @@ enum Expected {
     Exactly(TransferResult),
     /// A rejection with this id and reason.
     Rejected(Option<Uuid>, Reason),
-    Accepted { id: Uuid, balance: i64, version: u64 },
+    Accepted {
+        id: Uuid,
+        balance: i64,
+        version: u64,
+    },
 }
 
 impl Reference {
@@ -287,7 +291,10 @@ fuzz_target!(|input: Input| {
         let submissions: Vec<Submission> = batch
             .iter()
             .take(SUBMISSIONS_MAX)
-            .map(|sub| Submission { payer: AccountId::parse(account(sub.payer)).unwrap(), payload: sub.payload.bytes() })
+            .map(|sub| Submission {
+                payer: AccountId::parse(account(sub.payer)).unwrap(),
+                payload: sub.payload.bytes(),
+            })
             .collect();
         let versions_before: HashMap<AccountId, u64> =
             store.accounts.iter().map(|(id, state)| (*id, state.version)).collect();
@@ -307,7 +314,12 @@ fuzz_target!(|input: Input| {
                 Expected::Exactly(stored) => assert_eq!(result, &stored, "a replay gets the stored result"),
                 Expected::Rejected(id, reason) => match result {
                     TransferResult::Rejected { id: got_id, reason: got_reason, .. } => {
-                        assert_eq!((*got_id, *got_reason), (id, reason), "{:?}", String::from_utf8_lossy(&submission.payload));
+                        assert_eq!(
+                            (*got_id, *got_reason),
+                            (id, reason),
+                            "{:?}",
+                            String::from_utf8_lossy(&submission.payload)
+                        );
                     }
                     TransferResult::Accepted { .. } => panic!("expected {reason:?}, got {result:?}"),
                 },

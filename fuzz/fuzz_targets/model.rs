@@ -17,8 +17,8 @@ use std::time::Duration;
 use arbitrary::Arbitrary;
 use bank_core::app::{Effect, Event, Identity, Model, OUTBOX_MAX, RowStatus, money};
 use bank_protocol::{
-    AccountId, Amount, BalanceUpdate, Direction, Entry, HistoryEntry, HistoryResult, Online, Presence, Reason,
-    Topic, TransferResult, parse_history_request, parse_transfer_request, topics,
+    AccountId, Amount, BalanceUpdate, Direction, Entry, HistoryEntry, HistoryResult, Online, Presence, Reason, Topic,
+    TransferResult, parse_history_request, parse_transfer_request, topics,
 };
 use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
 use libfuzzer_sys::fuzz_target;
@@ -138,7 +138,8 @@ struct Ledger {
 
 impl Ledger {
     fn new(me: AccountId) -> Ledger {
-        let retained = BalanceUpdate { account: me, balance: Amount::from_cents(OPENING_CENTS), version: 0, entry: None };
+        let retained =
+            BalanceUpdate { account: me, balance: Amount::from_cents(OPENING_CENTS), version: 0, entry: None };
         let mut ledger = Ledger {
             me,
             balance: OPENING_CENTS,
@@ -154,7 +155,8 @@ impl Ledger {
     }
 
     fn at(&self) -> String {
-        let at = DateTime::<Utc>::from_timestamp(1_795_000_000, 0).unwrap() + TimeDelta::seconds(self.entries.len() as i64);
+        let at =
+            DateTime::<Utc>::from_timestamp(1_795_000_000, 0).unwrap() + TimeDelta::seconds(self.entries.len() as i64);
         at.to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 
@@ -211,8 +213,14 @@ impl Ledger {
     fn answer(&mut self, payload: &[u8]) {
         let request = parse_history_request(payload).expect("the device only sends valid history requests");
         let before = request.before_version.unwrap_or(u64::MAX);
-        let mut entries: Vec<HistoryEntry> =
-            self.entries.iter().rev().filter(|entry| entry.version < before).take(request.limit as usize + 1).cloned().collect();
+        let mut entries: Vec<HistoryEntry> = self
+            .entries
+            .iter()
+            .rev()
+            .filter(|entry| entry.version < before)
+            .take(request.limit as usize + 1)
+            .cloned()
+            .collect();
         let next = (entries.len() > request.limit as usize).then(|| {
             entries.truncate(request.limit as usize);
             entries.last().map_or(0, |entry| entry.version)
@@ -259,7 +267,8 @@ impl Harness {
                 Effect::Publish { topic, payload, retain } => {
                     if topic == Topic::TransferRequest(self.ledger.me).to_string() {
                         assert!(!retain);
-                        parse_transfer_request(self.ledger.me, &payload).expect("the form only lets valid transfers out");
+                        parse_transfer_request(self.ledger.me, &payload)
+                            .expect("the form only lets valid transfers out");
                         self.transfer_requests.push(payload);
                     } else if topic == Topic::HistoryRequest(self.ledger.me).to_string() {
                         assert!(!retain);
@@ -269,7 +278,10 @@ impl Harness {
                         assert!(!retain);
                         serde_json::from_slice::<serde_json::Value>(&payload).expect("token requests are JSON");
                     } else {
-                        assert!(matches!(Topic::parse(&topic), Some(Topic::Presence(owner, _)) if owner == self.ledger.me), "{topic}");
+                        assert!(
+                            matches!(Topic::parse(&topic), Some(Topic::Presence(owner, _)) if owner == self.ledger.me),
+                            "{topic}"
+                        );
                         serde_json::from_slice::<Presence>(&payload).expect("presence is valid");
                     }
                 }
@@ -325,7 +337,13 @@ impl Harness {
                 self.next_id += 1;
                 let id = Uuid::from_u128(self.next_id);
                 let at = self.now();
-                self.update(Event::SubmitTransfer { payee: payee.text(), amount: amount.text(), memo: memo.clone(), id, at });
+                self.update(Event::SubmitTransfer {
+                    payee: payee.text(),
+                    amount: amount.text(),
+                    memo: memo.clone(),
+                    id,
+                    at,
+                });
             }
             Step::OutboxNotSaved => self.fail_next_save = true,
             Step::Incoming { from, cents } => self.ledger.incoming(*from, *cents),
@@ -412,7 +430,12 @@ impl Harness {
                     memo: None,
                     at: "2026-11-24T23:15:55.123Z".into(),
                 });
-                let update = BalanceUpdate { account: me, balance: Amount::from_cents(i64::from(*cents)), version: *version, entry };
+                let update = BalanceUpdate {
+                    account: me,
+                    balance: Amount::from_cents(i64::from(*cents)),
+                    version: *version,
+                    entry,
+                };
                 self.deliver(Topic::BalanceUpdate(me).to_string(), serde_json::to_vec(&update).unwrap());
             }
             Step::ForgedPage { before, versions, next, other_account } if self.chaos => {
@@ -432,7 +455,8 @@ impl Harness {
                     })
                     .collect();
                 let account = if *other_account { account("00002") } else { me };
-                let page = HistoryResult::Page { account, before_version: *before, entries, next_before_version: *next };
+                let page =
+                    HistoryResult::Page { account, before_version: *before, entries, next_before_version: *next };
                 self.deliver(Topic::HistoryResult(me).to_string(), serde_json::to_vec(&page).unwrap());
             }
             Step::ForgedResult { accepted, index, version } if self.chaos => {
@@ -462,7 +486,8 @@ impl Harness {
         // own history, newest first.
         let mut previous: Option<u64> = None;
         for row in view.history.iter().filter(|row| row.status == RowStatus::Done) {
-            let version = *self.ledger.versions.get(&row.id).unwrap_or_else(|| panic!("row {} is not the ledger's", row.id));
+            let version =
+                *self.ledger.versions.get(&row.id).unwrap_or_else(|| panic!("row {} is not the ledger's", row.id));
             let entry = &self.ledger.entries[version as usize - 1];
             assert_eq!(row.balance_after_text.as_deref(), Some(money(entry.balance).as_str()));
             assert_eq!(row.incoming, entry.entry.direction == Direction::In);

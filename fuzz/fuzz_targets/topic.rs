@@ -5,7 +5,6 @@
 use bank_protocol::{AccountId, Topic, filter_within, is_device_id};
 use libfuzzer_sys::fuzz_target;
 
-
 /// MQTT matching of a concrete topic name against a filter, level by level (without the
 /// `$`-topic rule, which only makes matching narrower).
 fn matches(filter: &str, topic: &str) -> bool {

@@ -2,9 +2,7 @@
 //! says why, and every accepted request obeys the documented limits and round-trips.
 #![no_main]
 
-use bank_protocol::{
-    AccountId, Amount, MEMO_CHARS_MAX, PAYLOAD_BYTES_MAX, Reason, parse_transfer_request,
-};
+use bank_protocol::{AccountId, Amount, MEMO_CHARS_MAX, PAYLOAD_BYTES_MAX, Reason, parse_transfer_request};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {

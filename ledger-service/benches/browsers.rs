@@ -59,7 +59,11 @@ async fn main() {
     println!("{browsers} browsers signed in through the web gateway of one ledger-service, loopback");
     println!("{:<52} {:>12}", "ledger-service RSS before", format!("{:.1} MiB", before.0));
     println!("{:<52} {:>12}", "ledger-service RSS with every browser signed in", format!("{:.1} MiB", after.0));
-    println!("{:<52} {:>12}", "per hosted browser", format!("{:.1} KiB", (after.0 - before.0) * 1024.0 / browsers as f64));
+    println!(
+        "{:<52} {:>12}",
+        "per hosted browser",
+        format!("{:.1} KiB", (after.0 - before.0) * 1024.0 / browsers as f64)
+    );
     println!("{:<52} {:>12}", "threads before / after", format!("{} / {}", before.1, after.1));
     println!("{:<52} {:>12}", "all signed in, one after another", format!("{:.1} s", all_signed_in.as_secs_f64()));
     println!("{:<52} {:>9} {:>9} {:>9}", "", "p50 ms", "p99 ms", "max ms");

@@ -42,7 +42,10 @@ fn run(args: cli::RunArgs) -> Result<(), String> {
 fn raise_open_files_limit() {
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) if limit < 10_000 => {
-            tracing::warn!(limit, "at most {limit} open files: about that many devices can connect; raise `ulimit -Hn`")
+            tracing::warn!(
+                limit,
+                "at most {limit} open files: about that many devices can connect; raise `ulimit -Hn`"
+            );
         }
         Ok(limit) => tracing::info!(limit, "open files limit"),
         Err(error) => tracing::warn!(%error, "cannot raise the open files limit"),

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bank_core::app::{ConnectionState, RowStatus, ViewModel};
-use bank_protocol::Amount;
 use bank_core::session::{FileCredentialStore, Session, SessionConfig};
+use bank_protocol::Amount;
 use device::{Device, Forward, config, is_current};
 use harness::{Broker, Ledger, QUIET};
 use tempfile::TempDir;

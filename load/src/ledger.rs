@@ -92,8 +92,7 @@ impl Ledger {
     /// Stops a ledger this tool started (SIGTERM, then SIGKILL); leaves others running.
     pub fn stop(self) {
         let How::Spawned { mut child, .. } = self.how else { return };
-        // SAFETY: kill only sends a signal to our own child.
-        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let _ = signal(child.id(), rustix::process::Signal::TERM);
         let deadline = std::time::Instant::now() + EXIT_WAIT_MAX;
         while std::time::Instant::now() < deadline {
             if let Ok(Some(_)) = child.try_wait() {
@@ -158,9 +157,8 @@ fn log_file(data_dir: &std::path::Path) -> Result<File, String> {
 /// SIGKILL, then waits until the process is gone and so is its listening socket: the
 /// thread-group leader turns zombie before its other threads have closed the files.
 async fn kill_external(pid: u32, port: u16) -> Result<(), String> {
-    // SAFETY: kill only sends a signal; the pid is the ledger's, found by its port or given.
-    if unsafe { libc::kill(pid as i32, libc::SIGKILL) } != 0 {
-        return Err(format!("cannot kill ledger-service (pid {pid}): {}", std::io::Error::last_os_error()));
+    if let Err(error) = signal(pid, rustix::process::Signal::KILL) {
+        return Err(format!("cannot kill ledger-service (pid {pid}): {error}"));
     }
     let deadline = Instant::now() + EXIT_WAIT_MAX;
     while !procfs::is_gone(pid) || procfs::is_listening(port) {
@@ -183,4 +181,10 @@ fn run_restart_cmd(command: &str) -> Result<Child, String> {
         .stdout(Stdio::from(stderr))
         .spawn()
         .map_err(|error| format!("cannot run --restart-cmd {command:?}: {error}"))
+}
+
+fn signal(pid: u32, signal: rustix::process::Signal) -> std::io::Result<()> {
+    let pid =
+        i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw).ok_or(std::io::ErrorKind::InvalidInput)?;
+    rustix::process::kill_process(pid, signal).map_err(std::io::Error::from)
 }

@@ -51,9 +51,9 @@ pub fn parse(text: &str) -> Result<Address, AddressError> {
 
 fn split_port(text: &str) -> Result<(&str, Option<u16>), AddressError> {
     let (host, port) = if let Some(bracketed) = text.strip_prefix('[') {
-        let (host, after) = bracketed
-            .split_once(']')
-            .ok_or_else(|| AddressError("An IPv6 address in brackets needs its closing ']', like [fe80::1]:1883.".into()))?;
+        let (host, after) = bracketed.split_once(']').ok_or_else(|| {
+            AddressError("An IPv6 address in brackets needs its closing ']', like [fe80::1]:1883.".into())
+        })?;
         (host, after.strip_prefix(':'))
     } else {
         match text.split_once(':') {

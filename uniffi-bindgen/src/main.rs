@@ -2,5 +2,5 @@
 //! version the library was built with, so it lives in the workspace rather than on PATH.
 
 fn main() {
-    uniffi::uniffi_bindgen_main()
+    uniffi::uniffi_bindgen_main();
 }

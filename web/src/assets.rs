@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 
-use crate::device::{COOKIE, DeviceKey};
 use crate::Scheme;
+use crate::device::{COOKIE, DeviceKey};
 
 #[derive(RustEmbed)]
 #[folder = "../ui"]

@@ -17,7 +17,8 @@ fn bracketed(host: &str) -> String {
 /// log it stays plain text.
 pub fn qr_code(url: &str, ansi: bool) -> Option<String> {
     let code = QrCode::new(url.as_bytes()).ok()?;
-    let text = code.render::<Dense1x2>().dark_color(Dense1x2::Dark).light_color(Dense1x2::Light).quiet_zone(true).build();
+    let text =
+        code.render::<Dense1x2>().dark_color(Dense1x2::Dark).light_color(Dense1x2::Light).quiet_zone(true).build();
     if !ansi {
         return Some(text);
     }

@@ -91,15 +91,23 @@ impl Command {
             "edit_transfer" => Command::EditTransfer(decode_args(name, args)?),
             "transfer" => Command::Transfer(decode_args(name, args)?),
             "load_more_history" => Command::LoadMoreHistory,
-            "operator_sign_in" => Command::OperatorSignIn { password: decode_args::<OperatorSignInArgs>(name, args)?.password },
+            "operator_sign_in" => {
+                Command::OperatorSignIn { password: decode_args::<OperatorSignInArgs>(name, args)?.password }
+            }
             "operator_sign_out" => Command::OperatorSignOut,
-            _ => return Err(format!("Unknown command {:?}; this server knows {COMMANDS}. Reload the page.", truncated(name))),
+            _ => {
+                return Err(format!(
+                    "Unknown command {:?}; this server knows {COMMANDS}. Reload the page.",
+                    truncated(name)
+                ));
+            }
         })
     }
 }
 
 fn decode_args<T: DeserializeOwned>(name: &str, args: Value) -> Result<T, String> {
-    serde_json::from_value(args).map_err(|error| format!("The arguments of {name} are wrong ({error}); reload the page."))
+    serde_json::from_value(args)
+        .map_err(|error| format!("The arguments of {name} are wrong ({error}); reload the page."))
 }
 
 fn truncated(text: &str) -> String {
@@ -148,7 +156,10 @@ mod tests {
             Command::SignIn { account: "00001".into(), password: "demo".into() }
         );
         assert_eq!(Request::parse(r#"{"id":2,"command":"sign_out","args":{}}"#).unwrap().command, Command::SignOut);
-        assert_eq!(Request::parse(r#"{"id":2,"command":"load_more_history"}"#).unwrap().command, Command::LoadMoreHistory);
+        assert_eq!(
+            Request::parse(r#"{"id":2,"command":"load_more_history"}"#).unwrap().command,
+            Command::LoadMoreHistory
+        );
     }
 
     #[test]

@@ -18,14 +18,14 @@ mod throttle;
 
 pub use banner::{phone_urls, qr_code};
 pub use frames::FRAME_BYTES_MAX;
-pub use gateway::{Broker, Gateway, GatewaySettings, DEVICES_MAX, GRACE, SOCKETS_MAX};
+pub use gateway::{Broker, DEVICES_MAX, GRACE, Gateway, GatewaySettings, SOCKETS_MAX};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::{Extension, Router};
-use axum::routing::get;
 
 /// How a listener serves the page: it decides the cookie's `Secure` and the origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

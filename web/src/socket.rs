@@ -6,16 +6,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::Extension;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::Scheme;
 use crate::commands::{self, Caller};
 use crate::device::{Device, DeviceKey};
 use crate::frames::{self, FRAME_BYTES_MAX, Request};
-use crate::Scheme;
 use crate::gateway::{Full, Gateway, SOCKETS_MAX, SOCKETS_PER_DEVICE_MAX};
 
 /// Frames up to this size are read and refused by name; larger ones close the socket.
@@ -35,12 +35,16 @@ pub async fn upgrade(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if !same_origin(&headers, scheme) {
-        return (StatusCode::FORBIDDEN, "WebSocket refused: it must come from a page this server served.").into_response();
+        return (StatusCode::FORBIDDEN, "WebSocket refused: it must come from a page this server served.")
+            .into_response();
     }
     let cookies = headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok());
     let key = DeviceKey::from_cookies(cookies);
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok()).unwrap_or_default();
-    let caller = Caller { address: peer.ip(), device_name: device_name(&user_agent[..user_agent.len().min(USER_AGENT_BYTES_MAX)]) };
+    let caller = Caller {
+        address: peer.ip(),
+        device_name: device_name(&user_agent[..user_agent.len().min(USER_AGENT_BYTES_MAX)]),
+    };
     upgrade
         .read_buffer_size(SOCKET_BUFFER_BYTES)
         .write_buffer_size(SOCKET_BUFFER_BYTES)
@@ -64,7 +68,8 @@ fn same_origin(headers: &HeaderMap, scheme: Scheme) -> bool {
 
 async fn serve(gateway: Arc<Gateway>, mut socket: WebSocket, key: Option<DeviceKey>, caller: Caller) {
     let Some(key) = key else {
-        return refuse(socket, "This browser has no device cookie. Reload the page, and allow cookies for this site.").await;
+        return refuse(socket, "This browser has no device cookie. Reload the page, and allow cookies for this site.")
+            .await;
     };
     let attached = match gateway.attach(key) {
         Ok(attached) => attached,
@@ -73,7 +78,8 @@ async fn serve(gateway: Arc<Gateway>, mut socket: WebSocket, key: Option<DeviceK
             return refuse(socket, &text).await;
         }
         Err(Full::Tabs) => {
-            let text = format!("This browser has {SOCKETS_PER_DEVICE_MAX} tabs open here, the most. Close one and reload.");
+            let text =
+                format!("This browser has {SOCKETS_PER_DEVICE_MAX} tabs open here, the most. Close one and reload.");
             return refuse(socket, &text).await;
         }
     };
@@ -90,7 +96,12 @@ async fn serve(gateway: Arc<Gateway>, mut socket: WebSocket, key: Option<DeviceK
 }
 
 /// Until the socket closes: commands in, answers and views out.
-async fn pump(gateway: &Gateway, device: &Arc<Device>, caller: &Caller, socket: &mut WebSocket) -> Result<(), &'static str> {
+async fn pump(
+    gateway: &Gateway,
+    device: &Arc<Device>,
+    caller: &Caller,
+    socket: &mut WebSocket,
+) -> Result<(), &'static str> {
     let mut customer = device.customer.subscribe();
     let mut operator = device.operator.subscribe();
     let mut pings = tokio::time::interval(PING_INTERVAL);
@@ -152,13 +163,21 @@ async fn refuse(mut socket: WebSocket, error: &str) {
 
 /// What the account's other devices call this browser: `Chrome on Android`.
 fn device_name(user_agent: &str) -> String {
-    let browser = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
-        .into_iter()
-        .find(|(mark, _)| user_agent.contains(mark))
-        .map_or("Browser", |(_, name)| name);
-    let platform = [("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Mac OS", "Mac"), ("Windows", "Windows"), ("Linux", "Linux")]
-        .into_iter()
-        .find(|(mark, _)| user_agent.contains(mark));
+    let browser =
+        [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+            .into_iter()
+            .find(|(mark, _)| user_agent.contains(mark))
+            .map_or("Browser", |(_, name)| name);
+    let platform = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Mac OS", "Mac"),
+        ("Windows", "Windows"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(mark, _)| user_agent.contains(mark));
     match platform {
         Some((_, platform)) => format!("{browser} on {platform}"),
         None => browser.to_string(),

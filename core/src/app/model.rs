@@ -400,8 +400,12 @@ impl Model {
             Some(Topic::BalanceUpdate(owner)) if owner == account => json(payload)
                 .filter(|update: &BalanceUpdate| update.account == account)
                 .map(|update| self.on_balance(update)),
-            Some(Topic::TransferResult(owner)) if owner == account => json(payload).map(|result| self.on_result(result)),
-            Some(Topic::HistoryResult(owner)) if owner == account => json(payload).map(|result| self.on_history(result)),
+            Some(Topic::TransferResult(owner)) if owner == account => {
+                json(payload).map(|result| self.on_result(result))
+            }
+            Some(Topic::HistoryResult(owner)) if owner == account => {
+                json(payload).map(|result| self.on_history(result))
+            }
             Some(Topic::LedgerStatus) => json(payload).map(|status: Online| self.on_ledger_status(status.online)),
             Some(Topic::Presence(owner, device)) if owner == account => {
                 json(payload).map(|presence| self.on_presence(device, presence))
@@ -554,7 +558,11 @@ impl Model {
 }
 
 fn transfer_effect(account: AccountId, transfer: &PendingTransfer) -> Effect {
-    Effect::Publish { topic: Topic::TransferRequest(account).to_string(), payload: transfer.request().to_json(), retain: false }
+    Effect::Publish {
+        topic: Topic::TransferRequest(account).to_string(),
+        payload: transfer.request().to_json(),
+        retain: false,
+    }
 }
 
 /// Why the ledger refused, in words for the person who sent it.

@@ -443,7 +443,8 @@ fn disconnecting_says_goodbye_only_when_online() {
 fn a_transfer_is_sent_only_once_its_save_is_answered() {
     let mut model = online();
     let id = Uuid::now_v7();
-    let submitted = Event::SubmitTransfer { payee: "00002".into(), amount: "5".into(), memo: "".into(), id, at: at(NOW) };
+    let submitted =
+        Event::SubmitTransfer { payee: "00002".into(), amount: "5".into(), memo: "".into(), id, at: at(NOW) };
     let effects = model.update(submitted);
     assert!(matches!(effects.as_slice(), [Effect::SaveOutbox(saved)] if saved[0].id == id), "{effects:?}");
     let effects = model.update(Event::OutboxSaved { error: None });

@@ -138,9 +138,7 @@ impl Explorer {
             }
             Some(Topic::TransferFeed) => self.on_feed(payload),
             Some(Topic::BalanceUpdate(account)) => self.on_balance(account, payload),
-            Some(Topic::Presence(account, device)) => {
-                self.on_presence(account, device, payload, retained, received_at)
-            }
+            Some(Topic::Presence(account, device)) => self.on_presence(account, device, payload, retained, received_at),
             _ => false,
         }
     }
@@ -269,7 +267,13 @@ impl Explorer {
                     (false, None) => "Offline".into(),
                 };
                 let name = device.name.clone().unwrap_or_else(|| format!("Device {id}"));
-                DeviceRow { account: account.to_string(), account_text: format!("#{account}"), name, online: device.online, seen_text }
+                DeviceRow {
+                    account: account.to_string(),
+                    account_text: format!("#{account}"),
+                    name,
+                    online: device.online,
+                    seen_text,
+                }
             })
             .collect();
         rows.sort_by(|a, b| (!a.online, &a.account, &a.name).cmp(&(!b.online, &b.account, &b.name)));

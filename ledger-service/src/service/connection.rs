@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use bank_protocol::{Online, topics};
 use bank_mqtt::Backoff;
+use bank_protocol::{Online, topics};
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, Outgoing, Packet, Publish, QoS,
     SubscribeReasonCode,

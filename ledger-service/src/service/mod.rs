@@ -264,7 +264,9 @@ fn phones_banner(web: &web::Web) -> Vec<String> {
         .flat_map(|(scheme, listen)| bank_web::phone_urls(scheme, &reachable_hosts(*listen), listen.port()))
         .collect();
     let mut lines: Vec<String> = urls.iter().map(|url| format!("Phones: open {url}")).collect();
-    if let Some(qr) = urls.first().and_then(|url| bank_web::qr_code(url, std::io::IsTerminal::is_terminal(&std::io::stdout()))) {
+    if let Some(qr) =
+        urls.first().and_then(|url| bank_web::qr_code(url, std::io::IsTerminal::is_terminal(&std::io::stdout())))
+    {
         lines.push(format!("Scan with a phone's camera to open {}:", urls[0]));
         lines.extend(qr.lines().map(|line| format!("  {line}")));
     }

@@ -58,7 +58,10 @@ impl Web {
         embedded: bool,
         mut stopped: watch::Receiver<bool>,
     ) -> Result<(), ServiceError> {
-        let default = SocketAddr::new(if embedded { args.mqtt_listen.ip() } else { IpAddr::V4(Ipv4Addr::UNSPECIFIED) }, HTTP_PORT);
+        let default = SocketAddr::new(
+            if embedded { args.mqtt_listen.ip() } else { IpAddr::V4(Ipv4Addr::UNSPECIFIED) },
+            HTTP_PORT,
+        );
         let listen = args.http_listen.unwrap_or(default);
         let listener = match tokio::net::TcpListener::bind(listen).await {
             Ok(listener) => listener,

@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime};
 use std::sync::Arc;
 
 use bank_protocol::{
-    AccountId, BalanceUpdate, HistoryResult, Online, TokenResult, parse_history_request, topics, Topic,
+    AccountId, BalanceUpdate, HistoryResult, Online, TokenResult, Topic, parse_history_request, topics,
 };
 use rumqttc::{AsyncClient, Publish, QoS};
 use tokio::sync::{mpsc, watch};
@@ -172,10 +172,10 @@ fn sort_requests(publishes: &[Publish]) -> Requests {
             Some(Topic::TransferRequest(payer)) => requests.submissions.push(Submission { payer, payload }),
             Some(Topic::HistoryRequest(account)) => requests.history.push((account, payload)),
             Some(Topic::TokenIssue(account, device)) => {
-                requests.tokens.push(token(account, device, TokenAction::Issue, payload))
+                requests.tokens.push(token(account, device, TokenAction::Issue, payload));
             }
             Some(Topic::TokenRevoke(account, device)) => {
-                requests.tokens.push(token(account, device, TokenAction::Revoke, payload))
+                requests.tokens.push(token(account, device, TokenAction::Revoke, payload));
             }
             _ => tracing::warn!(topic = %publish.topic, "ignoring a message on a topic the ledger does not serve"),
         }

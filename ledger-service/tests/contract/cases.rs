@@ -15,7 +15,7 @@ async fn device(ledger: &Ledger, account: &str) -> Client {
     client
 }
 
-fn transfer(to: &str, amount: &str) -> serde_json::Value {
+fn transfer(to: &str, amount: &str) -> Value {
     json!({"id": Uuid::now_v7(), "to": to, "amount": amount, "memo": "lunch"})
 }
 
@@ -65,7 +65,8 @@ pub async fn accepted_transfer_moves_both_retained_balances(broker: Broker) {
 pub async fn total_is_conserved(broker: Broker) {
     let ledger = Ledger::start(broker).await;
     assert_eq!(total_cents(&ledger).await, DEMO_TOTAL_CENTS);
-    let payers: Vec<Client> = connect_all(["00001", "00003", "00004"].map(|account| device(&ledger, account))).await;
+    let payers: Vec<Client> =
+        Box::pin(connect_all(["00001", "00003", "00004"].map(|account| device(&ledger, account)))).await;
     let plan = [
         ("00001", 0, "00005", "100.01"),
         ("00003", 1, "00001", "2500"),
@@ -80,7 +81,7 @@ pub async fn total_is_conserved(broker: Broker) {
     assert_eq!(balances, ["3399.00", "726.14", "0.00", "350.99", "100.01"]);
 }
 
-async fn connect_all<const N: usize>(connecting: [impl std::future::Future<Output = Client>; N]) -> Vec<Client> {
+async fn connect_all<const N: usize>(connecting: [impl Future<Output = Client>; N]) -> Vec<Client> {
     let mut clients = Vec::new();
     for future in connecting {
         clients.push(future.await);
@@ -289,7 +290,7 @@ pub async fn wrong_or_missing_credentials_are_refused_at_connect(broker: Broker)
         );
     }
     let mut anonymous = rumqttc::MqttOptions::new("anonymous", "127.0.0.1", ledger.port);
-    anonymous.set_keep_alive(std::time::Duration::from_secs(5));
+    anonymous.set_keep_alive(Duration::from_secs(5));
     assert!(Client::connect(anonymous).await.is_err(), "anonymous clients are refused");
 }
 
@@ -303,7 +304,7 @@ pub async fn retained_balances_reach_late_subscribers_at_their_qos(broker: Broke
     let retained = phone.next(WAIT).await.expect("the retained balance");
     assert!(retained.retain, "a late subscriber gets the retained message");
     assert_eq!(retained.qos, QoS::AtMostOnce, "QoS 1 is downgraded to the subscription's QoS 0");
-    let snapshot: serde_json::Value = serde_json::from_slice(&retained.payload).unwrap();
+    let snapshot: Value = serde_json::from_slice(&retained.payload).unwrap();
     assert_eq!(snapshot, json!({"account": "00002", "balance": "726.14", "version": 0, "entry": null}));
 }
 
@@ -327,7 +328,7 @@ pub async fn history_pages_newest_first(broker: Broker) {
     let page = reader.wait_for("bank/history/result/00004", |page| page["before_version"] == 4).await.unwrap();
     let versions: Vec<_> = page["entries"].as_array().unwrap().iter().map(|e| e["version"].as_u64().unwrap()).collect();
     assert_eq!(versions, [3, 2, 1]);
-    assert_eq!(page["next_before_version"], serde_json::Value::Null);
+    assert_eq!(page["next_before_version"], Value::Null);
     reader.publish("bank/history/request/00004", r#"{"limit":"all"}"#).await;
     let refused = reader.wait_for("bank/history/result/00004", |page| page.get("reason").is_some()).await.unwrap();
     assert_eq!(refused["reason"], "malformed_request");

@@ -14,7 +14,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::harness::{Broker, Ledger, WAIT, free_port, make_certificates};
 
-const ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36";
+const ANDROID: &str =
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36";
 
 pub struct Web {
     pub ledger: Ledger,
@@ -134,7 +135,7 @@ impl Tab {
     /// The first event named `name` that `wanted` accepts, including ones already seen.
     async fn event(&mut self, name: &str, wanted: impl Fn(&Value) -> bool) -> Value {
         if let Some(index) = self.events.iter().position(|(event, payload)| event == name && wanted(payload)) {
-            return self.events.drain(..=index).last().unwrap().1;
+            return self.events.drain(..=index).next_back().unwrap().1;
         }
         loop {
             let frame = self.frame().await;
@@ -267,7 +268,8 @@ async fn a_reload_keeps_the_session_and_a_transfer_lands_exactly_once() {
     tab.sign_in("00001", "demo").await.unwrap();
     tab.balance("$1,000.00").await;
     // The frame goes out and the tab is gone before any answer: a reload.
-    let transfer = json!({ "id": 50, "command": "transfer", "args": { "payee": "00002", "amount": "7.00", "memo": "Reload" } });
+    let transfer =
+        json!({ "id": 50, "command": "transfer", "args": { "payee": "00002", "amount": "7.00", "memo": "Reload" } });
     tab.send_text(transfer.to_string()).await;
     drop(tab);
 
@@ -366,7 +368,9 @@ async fn https_serves_the_page_with_a_secure_cookie_and_the_socket() {
         tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)).connect(name, tcp).await.unwrap()
     };
     let mut tls = connect().await;
-    tls.write_all(format!("GET / HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    tls.write_all(format!("GET / HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
     let mut response = Vec::new();
     let _ = tls.read_to_end(&mut response).await;
     let response = String::from_utf8_lossy(&response);

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bank_protocol::{AccountId, Amount, Reason, TransferRequest, TransferResult, Topic};
+use bank_protocol::{AccountId, Amount, Reason, Topic, TransferRequest, TransferResult};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, NetworkOptions, Packet, Publish, QoS};
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
