@@ -234,7 +234,7 @@ await listen('transport', (link) => {
   if (link.connected) return;
   if (nothingShown()) showSignIn();
   if (!$('login-screen').hidden) setText('login-error', link.text);
-  for (const id of ['connection', 'operator-connection']) $(id).dataset.state = 'offline';
+  for (const id of ['connection', 'operator-connection']) $(id).dataset.state = 'Offline';
   for (const id of ['connection-text', 'operator-connection-text']) $(id).textContent = link.text;
 });
 document.body.dataset.ready = 'true';

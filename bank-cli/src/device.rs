@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Instant;
 
 use bank_core::app::{ConnectionState, ViewModel};
-use bank_core::session::{FileCredentialStore, Session, SessionConfig, ViewObserver};
+use bank_core::session::{FileCredentialStore, Session, SessionConfig, SessionError, ViewObserver};
 
 use crate::Failure;
 
@@ -25,11 +25,11 @@ impl ViewObserver for Forward {
 }
 
 impl Device {
-    pub fn open(config: SessionConfig) -> Result<Device, Failure> {
+    pub fn open(config: SessionConfig) -> Result<Device, SessionError> {
         let (sender, views) = channel();
         // The token `bank` earns with the password lives beside its outbox, readable by its user only.
         let credentials = Arc::new(FileCredentialStore::new(&config.storage_dir));
-        let session = Session::new(config, Arc::new(Forward(sender)), credentials).map_err(Failure::usage)?;
+        let session = Session::new(config, Arc::new(Forward(sender)), credentials)?;
         let latest = session.view();
         Ok(Device { session, views, latest })
     }
@@ -55,7 +55,7 @@ impl Device {
                 return Ok(());
             }
             if self.latest.connection == ConnectionState::LoginFailed {
-                return Err(Failure::login(&self.latest.connection_text));
+                return Err(Failure::login(&self.latest));
             }
             if self.next(Some(deadline)).is_none() {
                 return Err(Failure::unreachable(&self.latest));

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bank_core::app::{HistoryRow, RowStatus, ViewModel};
-use bank_core::session::{CredentialStore, FileCredentialStore, SessionConfig};
+use bank_core::session::{CredentialStore, FileCredentialStore, SessionConfig, SessionError};
 use clap::{Parser, Subcommand};
 
 use device::Device;
@@ -90,19 +90,33 @@ enum Command {
     },
 }
 
+/// `bank`'s exit codes, as `--help` lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Usage = 2,
+    LoginRefused = 3,
+    Unreachable = 4,
+    Rejected = 5,
+    Unconfirmed = 6,
+}
+
 /// Why `bank` stopped early: a message for stderr and an exit code.
 pub struct Failure {
-    code: u8,
+    exit: Exit,
     message: String,
 }
 
 impl Failure {
     pub fn usage(error: impl std::fmt::Display) -> Failure {
-        Failure { code: 2, message: error.to_string() }
+        Failure { exit: Exit::Usage, message: error.to_string() }
     }
 
-    pub fn login(text: &str) -> Failure {
-        Failure { code: 3, message: format!("{text}. Demo accounts 00001–00005 use the password `demo`.") }
+    pub fn login(view: &ViewModel) -> Failure {
+        let reason = view.connection_reason.as_deref().unwrap_or("the broker refused the sign-in");
+        Failure {
+            exit: Exit::LoginRefused,
+            message: format!("Login failed: {reason}. Demo accounts 00001–00005 use the password `demo`."),
+        }
     }
 
     pub fn unreachable(view: &ViewModel) -> Failure {
@@ -113,11 +127,11 @@ impl Failure {
                     .into()
             }
             None => {
-                let status = view.connection_text.split(". Retrying").next().unwrap_or_default();
-                format!("{status}. Start it with `cargo run -p ledger-service`, or pass --host and --port.")
+                let reason = view.connection_reason.as_deref().unwrap_or("no connection to the broker yet");
+                format!("Offline: {reason}. Start it with `cargo run -p ledger-service`, or pass --host and --port.")
             }
         };
-        Failure { code: 4, message }
+        Failure { exit: Exit::Unreachable, message }
     }
 }
 
@@ -127,7 +141,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("bank: {}", failure.message);
-            ExitCode::from(failure.code)
+            ExitCode::from(failure.exit as u8)
         }
     }
 }
@@ -145,12 +159,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
     };
     let storage = cli.storage_dir.clone().unwrap_or_else(default_storage_dir).join(kind);
     let device_name = cli.device_name.clone().unwrap_or_else(|| format!("bank {kind}"));
-    let mut device = Device::open(config(&cli, storage, device_name)?).map_err(|mut failure| {
-        if failure.message.contains("already has a session open") {
-            failure.message +=
-                &format!(" Another `bank {kind}` for this account is running; stop it, or pass another --storage-dir.");
-        }
-        failure
+    let mut device = Device::open(config(&cli, storage, device_name)?).map_err(|error| match error {
+        SessionError::InUse { message } => Failure::usage(format!(
+            "{message} Another `bank {kind}` for this account is running; stop it, or pass another --storage-dir."
+        )),
+        error => Failure::usage(error),
     })?;
     match cli.command {
         Command::Watch => watch(&mut device, deadline),
@@ -229,7 +242,7 @@ fn transfer(device: &mut Device, timeout: Duration, to: &str, amount: &str, memo
     // Connected first, the form is also checked against the balance. An unreachable
     // broker or ledger does not stop the transfer: it waits in the outbox, like a phone's.
     if let Err(failure) = device.wait_until_current(Instant::now() + timeout)
-        && failure.code == 3
+        && failure.exit == Exit::LoginRefused
     {
         return Err(failure);
     }
@@ -244,9 +257,12 @@ fn transfer(device: &mut Device, timeout: Duration, to: &str, amount: &str, memo
     let settled = device
         .wait_for(Instant::now() + timeout, |view| row(view, &id).is_some_and(|row| row.status != RowStatus::Pending));
     if let Err(failure) = settled {
-        let why = if failure.code == 4 { failure.message } else { "no answer from the ledger in time.".into() };
+        let why = match failure.exit {
+            Exit::Unreachable => failure.message,
+            _ => "no answer from the ledger in time.".into(),
+        };
         return Err(Failure {
-            code: 6,
+            exit: Exit::Unconfirmed,
             message: format!(
                 "{why}\nThe transfer is saved on this machine; the next `bank transfer` for this account sends it again, and the ledger applies it once."
             ),
@@ -255,7 +271,8 @@ fn transfer(device: &mut Device, timeout: Duration, to: &str, amount: &str, memo
     let view = &device.latest;
     let row = row(view, &id).expect("waited for this row");
     if row.status == RowStatus::Rejected {
-        return Err(Failure { code: 5, message: format!("{} {}: {}", row.title, row.amount_text, row.status_text) });
+        let message = format!("{} {}: {}", row.title, row.amount_text, row.status_text);
+        return Err(Failure { exit: Exit::Rejected, message });
     }
     say!("{}  {}  done. Balance {}", row.title, row.amount_text, view.balance_text);
     Ok(())

@@ -155,11 +155,12 @@ async fn operator_sign_in(
     let operator = Operator::connect(&broker.host, broker.port, broker.tls, password, device.operator_shower())?;
     let mut views = device.operator.subscribe();
     let settled = |view: &Option<bank_core::explorer::OperatorView>| {
-        view.as_ref().is_some_and(|view| matches!(view.connection, "online" | "login_failed"))
+        view.as_ref()
+            .is_some_and(|view| matches!(view.connection, ConnectionState::Online | ConnectionState::LoginFailed))
     };
     let _ = tokio::time::timeout(SIGN_IN_WAIT, views.wait_for(settled)).await;
     let view = operator.view();
-    if view.connection == "login_failed" {
+    if view.connection == ConnectionState::LoginFailed {
         drop(operator);
         device.operator.send_replace(None);
         gateway.throttle.failed(caller.address, Instant::now());

@@ -5,6 +5,7 @@
 use super::format;
 use super::history::{Row, parse_time};
 use super::model::{Connection, Model};
+
 use super::outbox::PendingTransfer;
 use crate::protocol::Direction;
 
@@ -22,6 +23,9 @@ pub struct ViewModel {
     pub connection: ConnectionState,
     /// `Online`, `Offline: …. Retrying in 4 s`, `Login failed: …`.
     pub connection_text: String,
+    /// Why the connection is down or was refused, without the countdown: for shells
+    /// that say it in their own place, such as `bank`'s error line.
+    pub connection_reason: Option<String>,
     /// Set while the ledger is known to be down.
     pub ledger_text: Option<String>,
     /// Newest first: waiting transfers, then applied and rejected ones.
@@ -101,7 +105,7 @@ pub struct Notice {
 
 impl Model {
     pub fn view(&self) -> ViewModel {
-        let (connection, connection_text) = self.connection_view();
+        let connection = self.connection.state();
         let pending = self.outbox.total();
         ViewModel {
             account: self.identity.account.to_string(),
@@ -110,7 +114,8 @@ impl Model {
             balance_known: self.balance.is_some(),
             pending_text: (pending.cents() > 0).then(|| format!("-{} pending", format::money(pending))),
             connection,
-            connection_text,
+            connection_text: self.connection.text(),
+            connection_reason: self.connection.reason().map(str::to_string),
             ledger_text: (self.ledger_online == Some(false) && connection == ConnectionState::Online)
                 .then(|| "The ledger is offline. Transfers will be applied when it is back.".into()),
             history: self.history_rows(),
@@ -119,19 +124,6 @@ impl Model {
             form: self.form_view(),
             notice: self.notice.clone(),
             devices_online: self.devices_online(),
-        }
-    }
-
-    fn connection_view(&self) -> (ConnectionState, String) {
-        match &self.connection {
-            Connection::Idle => (ConnectionState::Disconnected, "Disconnected".into()),
-            Connection::Connecting => (ConnectionState::Connecting, "Connecting…".into()),
-            Connection::Online => (ConnectionState::Online, "Online".into()),
-            Connection::Offline { reason, retry_in } => (
-                ConnectionState::Offline,
-                format!("Offline: {reason}. Retrying in {} s", retry_in.as_secs_f64().ceil() as u64),
-            ),
-            Connection::LoginFailed { reason } => (ConnectionState::LoginFailed, format!("Login failed: {reason}")),
         }
     }
 
@@ -197,5 +189,40 @@ fn transfer_row(transfer: &PendingTransfer, time_text: String, status: RowStatus
         status,
         status_text,
         balance_after_text: None,
+    }
+}
+
+/// The one wording of a connection, for every view that shows one (the app's and the
+/// operator's explorer's).
+impl Connection {
+    pub fn state(&self) -> ConnectionState {
+        match self {
+            Connection::Idle => ConnectionState::Disconnected,
+            Connection::Connecting => ConnectionState::Connecting,
+            Connection::Online => ConnectionState::Online,
+            Connection::Offline { .. } => ConnectionState::Offline,
+            Connection::LoginFailed { .. } => ConnectionState::LoginFailed,
+        }
+    }
+
+    /// `Online`, `Offline: …. Retrying in 4 s`, `Login failed: …`.
+    pub fn text(&self) -> String {
+        match self {
+            Connection::Idle => "Disconnected".into(),
+            Connection::Connecting => "Connecting…".into(),
+            Connection::Online => "Online".into(),
+            Connection::Offline { reason, retry_in } => {
+                format!("Offline: {reason}. Retrying in {} s", retry_in.as_millis().div_ceil(1000))
+            }
+            Connection::LoginFailed { reason } => format!("Login failed: {reason}"),
+        }
+    }
+
+    /// Why the connection is down or was refused, without the retry countdown.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Connection::Offline { reason, .. } | Connection::LoginFailed { reason } => Some(reason),
+            _ => None,
+        }
     }
 }

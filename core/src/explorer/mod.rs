@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::app::{local_time, money};
+use crate::app::{Connection, ConnectionState, local_time, money};
 use crate::protocol::{
     AccountId, Amount, AppliedTransfer, BalanceUpdate, MEMO_CHARS_MAX, Online, Presence, Topic, TransferFeed,
 };
@@ -24,14 +24,6 @@ pub enum Input {
     Lost { reason: String, retry_in: Duration },
     LoginRefused { reason: String },
     Message { topic: String, payload: Vec<u8>, retained: bool, received_at: DateTime<Utc> },
-}
-
-#[derive(Clone, Debug, PartialEq)]
-enum Connection {
-    Connecting,
-    Online,
-    Offline { reason: String, retry_in: Duration },
-    LoginFailed { reason: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,8 +46,8 @@ pub struct Explorer {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OperatorView {
-    /// `connecting`, `online`, `offline` or `login_failed`, for the indicator's colour.
-    pub connection: &'static str,
+    /// For the indicator's colour.
+    pub connection: ConnectionState,
     pub connection_text: String,
     pub ledger_online: bool,
     pub ledger_text: String,
@@ -193,13 +185,8 @@ impl Explorer {
         let total = self.balances.values().map(|(balance, _)| balance.cents()).sum();
         let devices_online = self.devices.values().filter(|device| device.online).count();
         OperatorView {
-            connection: match self.connection {
-                Connection::Connecting => "connecting",
-                Connection::Online => "online",
-                Connection::Offline { .. } => "offline",
-                Connection::LoginFailed { .. } => "login_failed",
-            },
-            connection_text: self.connection_text(),
+            connection: self.connection.state(),
+            connection_text: self.connection.text(),
             ledger_online: self.ledger_online == Some(true),
             ledger_text: match self.ledger_online {
                 Some(true) => "Ledger online".into(),
@@ -226,17 +213,6 @@ impl Explorer {
             ignored_text: (self.ignored_messages > 0).then(|| {
                 format!("{} malformed messages ignored (someone is publishing bad data).", self.ignored_messages)
             }),
-        }
-    }
-
-    fn connection_text(&self) -> String {
-        match &self.connection {
-            Connection::Connecting => "Connecting…".into(),
-            Connection::Online => "Online".into(),
-            Connection::Offline { reason, retry_in } => {
-                format!("Offline: {reason}. Retrying in {} s", retry_in.as_millis().div_ceil(1000))
-            }
-            Connection::LoginFailed { reason } => format!("Sign-in failed: {reason}"),
         }
     }
 

@@ -69,6 +69,9 @@ pub enum SessionError {
     /// The storage directory cannot be used; `message` names the file and the problem.
     #[error("{message}")]
     Storage { message: String },
+    /// Another session of this account holds this storage directory now.
+    #[error("{message}")]
+    InUse { message: String },
 }
 
 /// Told about every new view. Called on a thread of the core's, never while it holds a
@@ -384,11 +387,14 @@ fn secret(
 }
 
 fn storage_error(place: &impl std::fmt::Display, error: std::io::Error) -> SessionError {
-    let message = match error.kind() {
-        std::io::ErrorKind::ResourceBusy => format!("{error}."),
-        _ => format!("Cannot use {place} ({error}). Check that the app may write there and that the disk is not full."),
-    };
-    SessionError::Storage { message }
+    match error.kind() {
+        std::io::ErrorKind::ResourceBusy => SessionError::InUse { message: format!("{error}.") },
+        _ => SessionError::Storage {
+            message: format!(
+                "Cannot use {place} ({error}). Check that the app may write there and that the disk is not full."
+            ),
+        },
+    }
 }
 
 /// Calls the observer with each new view, from its own thread, until the session is gone.
