@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use arbitrary::Arbitrary;
-use bank_protocol::{AccountId, Amount, Reason, TransferResult, parse_transfer_request};
+use bank_protocol::{AccountId, Amount, Reason, Timestamp, TransferResult, parse_transfer_request};
 use ledger_service::ledger::Batch;
 use ledger_service::ledger::engine::{Submission, apply};
 use ledger_service::ledger::store::{AccountState, LedgerRead, StoreError, TransferRecord};
@@ -16,7 +16,9 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-const AT: &str = "2026-11-24T12:00:00.000Z";
+fn at() -> Timestamp {
+    Timestamp::parse("2026-11-24T12:00:00.000Z").unwrap()
+}
 /// The ledger's accounts and opening balances; payers and payees are drawn from these
 /// plus one account the ledger does not have.
 const OPENING: [(&str, i64); 5] =
@@ -299,7 +301,7 @@ fuzz_target!(|input: Input| {
         let versions_before: HashMap<AccountId, u64> =
             store.accounts.iter().map(|(id, state)| (*id, state.version)).collect();
 
-        let applied = apply(&store, &submissions, AT).expect("the in-memory store never fails");
+        let applied = apply(&store, &submissions, at()).expect("the in-memory store never fails");
 
         assert_eq!(applied.results.len(), submissions.len(), "one result per submission");
         let mut new_ids = HashSet::new();
@@ -345,7 +347,7 @@ fuzz_target!(|input: Input| {
         assert_eq!(written.len(), applied.batch.transfers.len());
         for record in &applied.batch.transfers {
             assert_eq!(record.result, reference.records[&record.id].1);
-            assert_eq!(record.at, AT);
+            assert_eq!(record.at, at());
         }
         assert_eq!(applied.batch.journal.len(), 2 * accepted, "two journal lines per accepted transfer");
         assert_eq!(applied.updates.len(), 2 * accepted, "two balance updates per accepted transfer");

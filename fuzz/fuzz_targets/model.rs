@@ -17,10 +17,10 @@ use std::time::Duration;
 use arbitrary::Arbitrary;
 use bank_core::app::{Effect, Event, Identity, Model, OUTBOX_MAX, RowStatus, money};
 use bank_protocol::{
-    AccountId, Amount, BalanceUpdate, Direction, Entry, HistoryEntry, HistoryResult, Online, Presence, Reason, Topic,
-    TransferResult, parse_history_request, parse_transfer_request, topics,
+    AccountId, Amount, BalanceUpdate, Direction, Entry, HistoryEntry, HistoryResult, Online, Presence, Reason,
+    Timestamp, Topic, TransferResult, parse_history_request, parse_transfer_request, topics,
 };
-use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use libfuzzer_sys::fuzz_target;
 use uuid::Uuid;
 
@@ -154,10 +154,10 @@ impl Ledger {
         ledger
     }
 
-    fn at(&self) -> String {
+    fn at(&self) -> Timestamp {
         let at =
             DateTime::<Utc>::from_timestamp(1_795_000_000, 0).unwrap() + TimeDelta::seconds(self.entries.len() as i64);
-        at.to_rfc3339_opts(SecondsFormat::Millis, true)
+        at.into()
     }
 
     fn publish_balance(&mut self, update: BalanceUpdate) {
@@ -399,7 +399,7 @@ impl Harness {
                 }
             }
             Step::Presence { device, online, name } => {
-                let at = Some(self.now().to_rfc3339());
+                let at = Some(self.now().into());
                 let payload = Presence { online: *online, name: name.clone(), at }.json();
                 self.deliver(Topic::Presence(me, device).to_string(), payload);
             }
@@ -428,7 +428,7 @@ impl Harness {
                     counterparty: account("00002"),
                     amount: Amount::from_cents(i64::from(cents)),
                     memo: None,
-                    at: "2026-11-24T23:15:55.123Z".into(),
+                    at: Timestamp::parse("2026-11-24T23:15:55.123Z").unwrap(),
                 });
                 let update = BalanceUpdate {
                     account: me,
@@ -450,7 +450,8 @@ impl Harness {
                             counterparty: account("00003"),
                             amount: Amount::from_cents(1),
                             memo: Some("x".into()),
-                            at: "not a time".into(),
+                            // A time far from the others; one that is no time is refused at decoding.
+                            at: Timestamp::parse("1970-01-01T00:00:00.000Z").unwrap(),
                         },
                     })
                     .collect();

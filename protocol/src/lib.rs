@@ -9,6 +9,7 @@ mod amount;
 mod messages;
 mod reason;
 mod request;
+mod time;
 mod token;
 pub mod topics;
 
@@ -25,4 +26,5 @@ pub use request::{
     BadRequest, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX, MEMO_CHARS_MAX, PAYLOAD_BYTES_MAX, TransferRequest,
     check_memo, parse_history_request, parse_transfer_request,
 };
+pub use time::Timestamp;
 pub use token::{DEVICE_NAME_CHARS_MAX, TOKEN_PREFIX, TokenIssue, TokenResult, TokenRevoke, is_token};

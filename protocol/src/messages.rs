@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{AccountId, Amount, Reason};
+use super::{AccountId, Amount, Reason, Timestamp};
 
 /// Published to `bank/transfer/result/{payer}`, QoS 1, not retained.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,8 +50,8 @@ pub struct Entry {
     pub counterparty: AccountId,
     pub amount: Amount,
     pub memo: Option<String>,
-    /// When the ledger applied it: RFC 3339, UTC.
-    pub at: String,
+    /// When the ledger applied it.
+    pub at: Timestamp,
 }
 
 /// Published retained to `bank/balanceUpdate/{account}`: the source of truth for a balance.
@@ -109,8 +109,8 @@ pub struct AppliedTransfer {
     pub to: AccountId,
     pub amount: Amount,
     pub memo: Option<String>,
-    /// When the ledger applied it: RFC 3339, UTC.
-    pub at: String,
+    /// When the ledger applied it.
+    pub at: Timestamp,
 }
 
 /// Published retained to `bank/ledger/transfers` after every batch that applied
@@ -135,10 +135,10 @@ pub struct Presence {
     /// What the device calls itself ("Pixel 8"), for people to read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// When this state began as the device knows it (RFC 3339): when it connected, or
-    /// when it said goodbye. A last will carries the time its connection began.
+    /// When this state began as the device knows it: when it connected, or when it
+    /// said goodbye. A last will carries the time its connection began.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at: Option<String>,
+    pub at: Option<Timestamp>,
 }
 
 impl Presence {
@@ -195,7 +195,7 @@ mod tests {
                 amount: Amount::TRANSFER_MAX,
                 // Four bytes is the longest a character gets, in UTF-8 or as a JSON escape.
                 memo: Some("𝄞".repeat(crate::MEMO_CHARS_MAX)),
-                at: "2026-11-24T23:15:55.123Z".into(),
+                at: Timestamp::parse("2026-11-24T23:15:55.123Z").unwrap(),
             },
         };
         let page = HistoryResult::Page {
@@ -219,7 +219,7 @@ mod tests {
                 counterparty: AccountId::parse("00004").unwrap(),
                 amount: Amount::from_cents(6_586),
                 memo: None,
-                at: "2026-11-24T23:15:55.123Z".into(),
+                at: Timestamp::parse("2026-11-24T23:15:55.123Z").unwrap(),
             },
         };
         let value = serde_json::to_value(&row).unwrap();

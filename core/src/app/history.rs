@@ -3,8 +3,6 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use chrono::{DateTime, Utc};
-
 use crate::protocol::{HISTORY_LIMIT_MAX, HistoryEntry, HistoryRequest};
 
 use super::outbox::PendingTransfer;
@@ -146,7 +144,7 @@ impl History {
                 (None, None) => return rows,
                 (Some(_), None) => false,
                 (None, Some(_)) => true,
-                (Some(entry), Some(rejection)) => parse_time(&entry.entry.at) < Some(rejection.transfer.created_at),
+                (Some(entry), Some(rejection)) => entry.entry.at.utc() < rejection.transfer.created_at,
             };
             let row = if take_rejected { rejected.next().map(Row::Rejected) } else { done.next().map(Row::Done) };
             rows.extend(row);
@@ -160,8 +158,4 @@ impl History {
             }
         }
     }
-}
-
-pub fn parse_time(at: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(at).ok().map(|at| at.with_timezone(&Utc))
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use uuid::Uuid;
 
 use crate::protocol::{
@@ -542,8 +542,7 @@ impl Model {
     }
 
     fn presence_effect(&self, online: bool, at: DateTime<Utc>) -> Effect {
-        let at = Some(at.to_rfc3339_opts(SecondsFormat::Millis, true));
-        let presence = Presence { online, name: Some(self.identity.device_name.clone()), at };
+        let presence = Presence { online, name: Some(self.identity.device_name.clone()), at: Some(at.into()) };
         Effect::Publish {
             topic: Topic::Presence(self.identity.account, &self.identity.device_id).to_string(),
             payload: presence.json(),

@@ -3,7 +3,7 @@
 //! as JSON (hence `Serialize`).
 
 use super::format;
-use super::history::{Row, parse_time};
+use super::history::Row;
 use super::model::{Connection, Model};
 
 use super::outbox::PendingTransfer;
@@ -140,8 +140,7 @@ impl Model {
                 amount_text: format::signed_money(entry.entry.amount, entry.entry.direction),
                 incoming: entry.entry.direction == Direction::In,
                 memo: entry.entry.memo.clone(),
-                time_text: parse_time(&entry.entry.at)
-                    .map_or_else(|| entry.entry.at.clone(), |at| format::time(at, offset)),
+                time_text: format::time(entry.entry.at.utc(), offset),
                 status: RowStatus::Done,
                 status_text: "Done".into(),
                 balance_after_text: Some(format::money(entry.balance)),

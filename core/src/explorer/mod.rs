@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::app::{Connection, ConnectionState, local_time, money};
 use crate::protocol::{
-    AccountId, Amount, AppliedTransfer, BalanceUpdate, MEMO_CHARS_MAX, Online, Presence, Topic, TransferFeed,
+    AccountId, Amount, AppliedTransfer, BalanceUpdate, MEMO_CHARS_MAX, Online, Presence, Timestamp, Topic, TransferFeed,
 };
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
@@ -169,7 +169,7 @@ impl Explorer {
         if !self.devices.contains_key(&key) && self.devices.len() >= DEVICES_MAX {
             return false;
         }
-        let stated = presence.at.as_deref().and_then(|at| DateTime::parse_from_rfc3339(at).ok()).map(|at| at.to_utc());
+        let stated = presence.at.map(Timestamp::utc);
         // Online: since it connected, as the device says. Offline: when the goodbye or the
         // will arrived; a will can only carry the time its connection began.
         let at = match (presence.online, retained) {
@@ -217,9 +217,7 @@ impl Explorer {
     }
 
     fn transfer_row(&self, transfer: &AppliedTransfer) -> TransferRow {
-        let time_text = DateTime::parse_from_rfc3339(&transfer.at)
-            .map(|at| local_time(at.to_utc(), self.utc_offset))
-            .unwrap_or_default();
+        let time_text = local_time(transfer.at.utc(), self.utc_offset);
         TransferRow {
             id: transfer.id.to_string(),
             route: format!("#{} → #{}", transfer.from, transfer.to),

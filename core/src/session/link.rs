@@ -13,7 +13,7 @@ use rumqttc::{
 };
 use tokio::sync::{oneshot, watch};
 
-use crate::protocol::{Presence, Topic};
+use crate::protocol::{Presence, Timestamp, Topic};
 
 use super::{SessionError, Settings};
 
@@ -30,8 +30,7 @@ pub(super) fn open(settings: &Settings, secret: &str) -> (AsyncClient, EventLoop
     let client_id = format!("bank-{account}-{}", settings.device_id);
     let mut options = options(client_id, &settings.host, settings.port, settings.tls.clone());
     // A will is fixed at CONNECT, so it can only say when this connection began.
-    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let goodbye = Presence { online: false, name: Some(settings.device_name.clone()), at: Some(at) };
+    let goodbye = Presence { online: false, name: Some(settings.device_name.clone()), at: Some(Timestamp::now()) };
     options
         .set_credentials(account.as_str(), secret)
         .set_clean_session(false)

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use bank_protocol::{
-    AccountId, Amount, BadRequest, BalanceUpdate, Direction, Entry, HistoryEntry, Reason, TransferRequest,
+    AccountId, Amount, BadRequest, BalanceUpdate, Direction, Entry, HistoryEntry, Reason, Timestamp, TransferRequest,
     TransferResult, parse_transfer_request,
 };
 use uuid::Uuid;
@@ -32,7 +32,7 @@ pub struct Applied {
 }
 
 /// Applies `submissions` in order, as one batch stamped with time `at`.
-pub fn apply(store: &impl LedgerRead, submissions: &[Submission], at: &str) -> Result<Applied, StoreError> {
+pub fn apply(store: &impl LedgerRead, submissions: &[Submission], at: Timestamp) -> Result<Applied, StoreError> {
     let mut pending =
         Pending { store, at, accounts: HashMap::new(), transfers: HashMap::new(), applied: Applied::default() };
     for submission in submissions {
@@ -45,7 +45,7 @@ pub fn apply(store: &impl LedgerRead, submissions: &[Submission], at: &str) -> R
 /// State of a batch being built: reads see the store plus the batch's own writes.
 struct Pending<'a, S> {
     store: &'a S,
-    at: &'a str,
+    at: Timestamp,
     /// Accounts touched so far: (current state, version before the batch, balance before the batch).
     accounts: HashMap<AccountId, (AccountState, u64, Amount)>,
     transfers: HashMap<Uuid, TransferRecord>,
@@ -68,7 +68,7 @@ impl<S: LedgerRead> Pending<'_, S> {
             Ok(request) => self.transfer_money(payer, &request)?,
             Err(bad) => rejected(Some(id), bad.reason, bad.message),
         };
-        let record = TransferRecord { id, payer, fingerprint, result: result.clone(), at: self.at.to_string() };
+        let record = TransferRecord { id, payer, fingerprint, result: result.clone(), at: self.at };
         self.transfers.insert(id, record.clone());
         self.applied.batch.transfers.push(record);
         Ok(result)
@@ -111,7 +111,7 @@ impl<S: LedgerRead> Pending<'_, S> {
             counterparty,
             amount: request.amount,
             memo: request.memo.clone(),
-            at: self.at.to_string(),
+            at: self.at,
         };
         let row = HistoryEntry { version: next.version, balance, entry: entry.clone() };
         self.applied.batch.journal.push(JournalLine { account: account.id, row });

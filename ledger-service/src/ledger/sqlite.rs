@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use bank_protocol::{AccountId, Amount, AppliedTransfer, Direction, Entry, HistoryEntry, TransferResult};
+use bank_protocol::{AccountId, Amount, AppliedTransfer, Direction, Entry, HistoryEntry, Timestamp, TransferResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
@@ -74,7 +74,7 @@ impl SqliteStore {
                     record.payer.as_str(),
                     &record.fingerprint[..],
                     result,
-                    record.at
+                    record.at.to_string()
                 ])?;
             }
             let mut insert_line = transaction.prepare_cached(
@@ -92,7 +92,7 @@ impl SqliteStore {
                     entry.amount.cents(),
                     row.balance.cents(),
                     entry.memo,
-                    entry.at,
+                    entry.at.to_string(),
                 ])?;
             }
             let mut update_account = transaction.prepare_cached(
@@ -239,7 +239,7 @@ impl LedgerRead for SqliteStore {
             payer: AccountId::parse(&payer).ok_or_else(corrupt)?,
             fingerprint: fingerprint.try_into().map_err(|_| corrupt())?,
             result: serde_json::from_str::<TransferResult>(&result).map_err(|_| corrupt())?,
-            at,
+            at: timestamp(&at)?,
         }))
     }
 }
@@ -273,7 +273,7 @@ fn applied_transfer(row: &Row<'_>) -> rusqlite::Result<Result<AppliedTransfer, S
             to: account_id(&to)?,
             amount: Amount::from_cents(amount),
             memo,
-            at,
+            at: timestamp(&at)?,
         })
     };
     Ok(build())
@@ -291,7 +291,7 @@ fn history_entry(row: &Row<'_>) -> rusqlite::Result<Result<HistoryEntry, StoreEr
             counterparty: account_id(&counterparty)?,
             amount: Amount::from_cents(amount),
             memo,
-            at,
+            at: timestamp(&at)?,
         };
         Ok(HistoryEntry { version, balance: Amount::from_cents(balance), entry })
     };
@@ -300,3 +300,7 @@ fn history_entry(row: &Row<'_>) -> rusqlite::Result<Result<HistoryEntry, StoreEr
 
 #[cfg(test)]
 mod tests;
+
+fn timestamp(text: &str) -> Result<Timestamp, StoreError> {
+    Timestamp::parse(text).ok_or_else(|| StoreError::Corrupt(format!("journal time {text:?} is not an RFC 3339 time")))
+}

@@ -1,6 +1,6 @@
 //! What the engine reads, and the batch of writes it hands back to be committed.
 
-use bank_protocol::{AccountId, Amount, HistoryEntry, TransferResult};
+use bank_protocol::{AccountId, Amount, HistoryEntry, Timestamp, TransferResult};
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct TransferRecord {
     pub payer: AccountId,
     pub fingerprint: Fingerprint,
     pub result: TransferResult,
-    pub at: String,
+    pub at: Timestamp,
 }
 
 /// One line of the double-entry journal: every accepted transfer writes two,

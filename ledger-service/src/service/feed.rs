@@ -30,7 +30,7 @@ impl Feed {
                 to: entry.counterparty,
                 amount: entry.amount,
                 memo: entry.memo.clone(),
-                at: entry.at.clone(),
+                at: entry.at,
             });
         }
         let added = self.newest_first.len() > before;
@@ -65,7 +65,7 @@ mod tests {
                     counterparty: AccountId::parse(counterparty).unwrap(),
                     amount: Amount::from_cents(cents),
                     memo: None,
-                    at: "2026-11-24T23:15:55.123Z".into(),
+                    at: bank_protocol::Timestamp::parse("2026-11-24T23:15:55.123Z").unwrap(),
                 },
             },
         };

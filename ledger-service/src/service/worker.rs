@@ -2,12 +2,12 @@
 //! one SQLite transaction; only then are results and balances published and the
 //! requests acknowledged, so nothing anyone sees can be lost by a crash.
 
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use std::sync::Arc;
 
 use bank_protocol::{
-    AccountId, BalanceUpdate, HistoryResult, Online, TokenResult, Topic, parse_history_request, topics,
+    AccountId, BalanceUpdate, HistoryResult, Online, Timestamp, TokenResult, Topic, parse_history_request, topics,
 };
 use rumqttc::{AsyncClient, Publish, QoS};
 use tokio::sync::{mpsc, watch};
@@ -109,9 +109,9 @@ impl Worker {
     async fn commit(&mut self, requests: Requests) -> Result<Committed, ServiceError> {
         let mut store = self.store.take().ok_or(ServiceError::StoreLost)?;
         let tokens = self.tokens.clone();
-        let at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+        let at = Timestamp::now();
         let (store, committed) = tokio::task::spawn_blocking(move || {
-            let committed = commit_batch(&mut store, tokens.as_deref(), &requests, &at);
+            let committed = commit_batch(&mut store, tokens.as_deref(), &requests, at);
             (store, committed)
         })
         .await
@@ -187,7 +187,7 @@ fn commit_batch(
     store: &mut SqliteStore,
     tokens: Option<&TokenStore>,
     requests: &Requests,
-    at: &str,
+    at: Timestamp,
 ) -> Result<Committed, StoreError> {
     let applied = engine::apply(store, &requests.submissions, at)?;
     if !applied.batch.is_empty() {
@@ -198,7 +198,9 @@ fn commit_batch(
         .collect::<Result<_, StoreError>>()?;
     let token_results = match tokens {
         Some(tokens) => (requests.tokens.iter())
-            .map(|request| Ok((request.account, request.device.clone(), tokens::answer(tokens, request, at)?)))
+            .map(|request| {
+                Ok((request.account, request.device.clone(), tokens::answer(tokens, request, &at.to_string())?))
+            })
             .collect::<Result<_, StoreError>>()?,
         None => Vec::new(),
     };

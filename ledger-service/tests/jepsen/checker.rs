@@ -417,7 +417,7 @@ mod tests {
             counterparty,
             amount: sent.amount,
             memo: sent.memo.clone(),
-            at: "2026-11-24T23:15:55.123Z".into(),
+            at: bank_protocol::Timestamp::parse("2026-11-24T23:15:55.123Z").unwrap(),
         };
         HistoryEntry { version, balance, entry }
     }

@@ -4,7 +4,9 @@ use serde_json::json;
 
 use super::*;
 
-const AT: &str = "2026-11-24T12:00:00.000Z";
+fn at() -> Timestamp {
+    Timestamp::parse("2026-11-24T12:00:00.000Z").unwrap()
+}
 
 /// The smallest store that honours the contract: the engine's own tests need no disk.
 #[derive(Default)]
@@ -33,7 +35,7 @@ impl MemoryStore {
     }
 
     fn run(&mut self, submissions: &[Submission]) -> Applied {
-        let applied = apply(self, submissions, AT).unwrap();
+        let applied = apply(self, submissions, at()).unwrap();
         for record in &applied.batch.transfers {
             assert!(self.transfers.insert(record.id, record.clone()).is_none(), "a transfer id is written once");
         }

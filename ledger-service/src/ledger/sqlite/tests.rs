@@ -14,7 +14,12 @@ fn demo_accounts() -> Vec<(AccountId, Amount)> {
 
 fn transfer(store: &mut SqliteStore, transfer_id: Uuid, amount: &str) -> TransferResult {
     let payload = json!({"id": transfer_id, "to": "00002", "amount": amount, "memo": "café"}).to_string().into_bytes();
-    let applied = apply(store, &[Submission { payer: id("00001"), payload }], "2026-11-24T12:00:00.000Z").unwrap();
+    let applied = apply(
+        store,
+        &[Submission { payer: id("00001"), payload }],
+        Timestamp::parse("2026-11-24T12:00:00.000Z").unwrap(),
+    )
+    .unwrap();
     store.commit(&applied.batch).unwrap();
     applied.results[0].1.clone()
 }
@@ -88,7 +93,7 @@ fn a_stale_version_fails_the_whole_batch() {
     let dir = TempDir::new().unwrap();
     let mut store = open(&dir);
     let payload = json!({"id": Uuid::now_v7(), "to": "00002", "amount": "1"}).to_string().into_bytes();
-    let applied = apply(&store, &[Submission { payer: id("00001"), payload }], "t").unwrap();
+    let applied = apply(&store, &[Submission { payer: id("00001"), payload }], Timestamp::now()).unwrap();
     transfer(&mut store, Uuid::now_v7(), "2");
     assert!(store.commit(&applied.batch).is_err(), "the journal already has version 1 of 00001");
     assert_eq!(store.accounts().unwrap()[0].balance.cents(), 99_800, "nothing of the stale batch landed");
