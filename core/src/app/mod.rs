@@ -8,6 +8,7 @@ mod form;
 mod format;
 mod history;
 mod model;
+mod notice;
 mod outbox;
 mod view;
 
@@ -16,5 +17,6 @@ mod tests;
 
 pub use format::{money, signed_money, time as local_time};
 pub use model::{Connection, Effect, Event, Identity, Model, SignIn};
+pub use notice::{Notice, NoticeTone};
 pub use outbox::{OUTBOX_MAX, PendingTransfer};
-pub use view::{ConnectionState, HistoryRow, Notice, NoticeTone, RowStatus, TransferForm, ViewModel};
+pub use view::{ConnectionState, HistoryRow, RowStatus, TransferForm, ViewModel};

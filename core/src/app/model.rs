@@ -14,8 +14,8 @@ use crate::protocol::{
 use super::form::{Form, Limits};
 use super::format;
 use super::history::History;
+use super::notice::{Notice, NoticeTone};
 use super::outbox::{Outbox, PendingTransfer};
-use super::view::{Notice, NoticeTone};
 
 /// Something that happened: a user action, or news from the session.
 #[derive(Clone, Debug, PartialEq)]

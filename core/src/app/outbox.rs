@@ -42,7 +42,7 @@ impl Outbox {
     }
 
     pub fn push(&mut self, transfer: PendingTransfer) {
-        debug_assert!(!self.is_full());
+        assert!(!self.is_full(), "the model checks the outbox bound ({OUTBOX_MAX}) before it adds a transfer");
         self.transfers.push(transfer);
     }
 

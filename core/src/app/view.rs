@@ -5,6 +5,7 @@
 use super::format;
 use super::history::Row;
 use super::model::{Connection, Model};
+use super::notice::Notice;
 
 use super::outbox::PendingTransfer;
 use crate::protocol::Direction;
@@ -86,21 +87,6 @@ pub struct TransferForm {
     pub amount_error: Option<String>,
     pub memo_error: Option<String>,
     pub send_enabled: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum NoticeTone {
-    Info,
-    Success,
-    Error,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct Notice {
-    pub tone: NoticeTone,
-    pub text: String,
 }
 
 impl Model {

@@ -15,7 +15,7 @@ use tokio::sync::{oneshot, watch};
 
 use crate::protocol::{Presence, Timestamp, Topic};
 
-use super::{SessionError, Settings};
+use super::config::{SessionError, Settings};
 
 /// History pages are up to 64 KiB; rumqttc's default of 10 KiB would drop them.
 const PACKET_BYTES_MAX: usize = 256 * 1024;
@@ -25,9 +25,9 @@ const RETRY_DELAY_MAX: Duration = Duration::from_secs(30);
 /// How long a disconnect may take to say goodbye before the connection is dropped.
 const GOODBYE_MS_MAX: u64 = 1000;
 
-pub(super) fn open(settings: &Settings, secret: &str) -> (AsyncClient, EventLoop) {
+pub(super) fn open(settings: &Settings, device_id: &str, secret: &str) -> (AsyncClient, EventLoop) {
     let account = settings.account;
-    let client_id = format!("bank-{account}-{}", settings.device_id);
+    let client_id = format!("bank-{account}-{device_id}");
     let mut options = options(client_id, &settings.host, settings.port, settings.tls.clone());
     // A will is fixed at CONNECT, so it can only say when this connection began.
     let goodbye = Presence { online: false, name: Some(settings.device_name.clone()), at: Some(Timestamp::now()) };
@@ -36,7 +36,7 @@ pub(super) fn open(settings: &Settings, secret: &str) -> (AsyncClient, EventLoop
         .set_clean_session(false)
         .set_keep_alive(settings.keepalive)
         .set_last_will(LastWill::new(
-            Topic::Presence(account, &settings.device_id).to_string(),
+            Topic::Presence(account, device_id).to_string(),
             goodbye.json(),
             QoS::AtLeastOnce,
             true,

@@ -1,7 +1,7 @@
 //! The login screen's one text field for the broker, read by [`bank_mqtt::address`] the
 //! same way on every shell.
 
-use super::{SessionConfig, SessionError};
+use super::config::{SessionConfig, SessionError};
 
 /// Turns what a person typed on the login screen into a [`SessionConfig`]. The account
 /// and password are checked when the session opens; this only reads the address.

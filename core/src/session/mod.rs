@@ -7,6 +7,7 @@
 //! queue MQTT packets without waiting, and return. Views reach the observer from a
 //! thread of their own, after every lock is released.
 
+mod config;
 mod credentials;
 pub mod link;
 mod login;
@@ -15,10 +16,8 @@ mod storage;
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::Duration;
 
 use rumqttc::{AsyncClient, QoS, SubscribeFilter};
 use tokio::runtime::Runtime;
@@ -26,8 +25,10 @@ use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
 use crate::app::{Effect, Event, Identity, Model, SignIn, ViewModel};
-use crate::protocol::{AccountId, DEVICE_NAME_CHARS_MAX, is_token};
+use crate::protocol::is_token;
 
+pub use config::{SessionConfig, SessionError};
+use config::{Settings, storage_error};
 pub use credentials::{CredentialStore, FileCredentialStore};
 use link::LinkEvent;
 pub use login::{broker_address, login_config};
@@ -37,42 +38,6 @@ use storage::Storage;
 /// Far above what one event can cause (a reconnect resends at most the outbox's 100
 /// transfers); reaching it means the model and its answers loop.
 const EFFECTS_PER_EVENT_MAX: usize = 1024;
-
-/// How a shell opens a session. `storage_dir` must survive app restarts: it holds the
-/// device id and the outbox of transfers not yet confirmed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct SessionConfig {
-    pub host: String,
-    pub port: u16,
-    pub tls: bool,
-    /// PEM; `None` trusts the public web roots.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub ca_certificate_pem: Option<String>,
-    pub account: String,
-    /// Empty to sign in with the token this device keeps in its credential store.
-    pub password: String,
-    pub device_name: String,
-    #[cfg_attr(feature = "uniffi", uniffi(default = 20))]
-    pub keepalive_secs: u32,
-    pub storage_dir: String,
-}
-
-/// Flat across the FFI: Kotlin and Swift get the variant and its message as the
-/// exception's message (a `message` field would clash with Kotlin's `Throwable.message`).
-#[derive(Debug, thiserror::Error)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi(flat_error))]
-pub enum SessionError {
-    /// The config cannot work; `message` says which field and how to fix it.
-    #[error("{message}")]
-    InvalidConfig { message: String },
-    /// The storage directory cannot be used; `message` names the file and the problem.
-    #[error("{message}")]
-    Storage { message: String },
-    /// Another session of this account holds this storage directory now.
-    #[error("{message}")]
-    InUse { message: String },
-}
 
 /// Told about every new view. Called on a thread of the core's, never while it holds a
 /// lock, so an implementation may call back into the session. Nothing new is delivered
@@ -93,6 +58,8 @@ struct Shared {
     state: Mutex<State>,
     views: watch::Sender<ViewModel>,
     settings: Settings,
+    /// This device's stable id, from its storage directory.
+    device_id: String,
     storage: Storage,
     credentials: Arc<dyn CredentialStore>,
     /// The password or token the next (re)connect presents; a new token replaces the
@@ -113,17 +80,6 @@ struct Link {
     generation: u64,
 }
 
-/// A [`SessionConfig`] that has been checked.
-struct Settings {
-    host: String,
-    port: u16,
-    tls: Option<Arc<rustls::ClientConfig>>,
-    account: AccountId,
-    device_id: String,
-    device_name: String,
-    keepalive: Duration,
-}
-
 impl Session {
     /// `credentials` is where this device's token lives: given a token there, the
     /// config's password may be empty.
@@ -142,12 +98,13 @@ impl Session {
     pub fn open(config: SessionConfig, credentials: Arc<dyn CredentialStore>) -> Result<Session, SessionError> {
         let settings = Settings::check(&config)?;
         let (secret, sign_in) = secret(&config, &settings, credentials.as_ref())?;
-        let storage = Storage::open(Path::new(&config.storage_dir), settings.account)
-            .map_err(|error| storage_error(&config.storage_dir, error))?;
+        let root = settings.storage_dir.as_path();
+        let device_id = storage::device_id(root).map_err(|error| storage_error(&root.display(), error))?;
+        let storage = Storage::open(root, settings.account).map_err(|error| storage_error(&root.display(), error))?;
         let outbox = storage.load_outbox().map_err(|error| storage_error(&storage.outbox_path().display(), error))?;
         let identity = Identity {
             account: settings.account,
-            device_id: settings.device_id.clone(),
+            device_id: device_id.clone(),
             device_name: settings.device_name.clone(),
             utc_offset: *chrono::Local::now().offset(),
         };
@@ -156,7 +113,8 @@ impl Session {
         let closed = Arc::new(AtomicBool::new(false));
         let state = Mutex::new(State { model, link: None, generation: 0 });
         let secret = watch::Sender::new(secret);
-        Ok(Session { shared: Arc::new(Shared { state, views, settings, storage, credentials, secret }), closed })
+        let shared = Shared { state, views, settings, device_id, storage, credentials, secret };
+        Ok(Session { shared: Arc::new(shared), closed })
     }
 
     /// Every new view, coalesced to the latest; it ends when the session is dropped.
@@ -296,7 +254,7 @@ impl Shared {
 
     fn start_link(self: &Arc<Self>, state: &mut State) {
         let _runtime = runtime().enter();
-        let (client, eventloop) = link::open(&self.settings, &self.secret.borrow());
+        let (client, eventloop) = link::open(&self.settings, &self.device_id, &self.secret.borrow());
         let (stop, stopped) = oneshot::channel();
         state.generation += 1;
         let generation = state.generation;
@@ -325,43 +283,6 @@ impl Shared {
     }
 }
 
-impl Settings {
-    fn check(config: &SessionConfig) -> Result<Settings, SessionError> {
-        let invalid = |message: &str| SessionError::InvalidConfig { message: message.into() };
-        let host = config.host.trim();
-        if host.is_empty() || host.contains(char::is_whitespace) {
-            return Err(invalid(
-                "Enter the broker's address, such as 192.168.1.20, the laptop running ledger-service.",
-            ));
-        }
-        if config.port == 0 {
-            return Err(invalid("The broker port must be between 1 and 65535; ledger-service uses 1883."));
-        }
-        let account = AccountId::parse(config.account.trim())
-            .ok_or_else(|| invalid("The account number is 5 digits, like 00001."))?;
-        if !(5..=65_535).contains(&config.keepalive_secs) {
-            return Err(invalid("Keepalive must be between 5 and 65535 seconds; 20 suits phones."));
-        }
-        let tls = config.tls.then(|| link::tls_config(config.ca_certificate_pem.as_deref())).transpose()?;
-        let root = Path::new(&config.storage_dir);
-        if config.storage_dir.is_empty() {
-            return Err(invalid("The app must give the core a storage directory that survives restarts."));
-        }
-        let device_id = storage::device_id(root).map_err(|error| storage_error(&root.display(), error))?;
-        let device_name: String =
-            config.device_name.trim().chars().filter(|c| !c.is_control()).take(DEVICE_NAME_CHARS_MAX).collect();
-        Ok(Settings {
-            host: host.trim_matches(['[', ']']).to_string(),
-            port: config.port,
-            tls,
-            account,
-            device_id,
-            device_name: if device_name.is_empty() { "Unnamed device".into() } else { device_name },
-            keepalive: Duration::from_secs(config.keepalive_secs.into()),
-        })
-    }
-}
-
 fn app_event(event: LinkEvent) -> Event {
     match event {
         LinkEvent::Connected => Event::Connected { at: chrono::Utc::now(), request_id: Uuid::new_v4() },
@@ -383,17 +304,6 @@ fn secret(
     match credentials.load(settings.account.to_string()).filter(|token| is_token(token.as_bytes())) {
         Some(token) => Ok((token, SignIn::Token)),
         None => Err(SessionError::InvalidConfig { message: "Enter the password for this account.".into() }),
-    }
-}
-
-fn storage_error(place: &impl std::fmt::Display, error: std::io::Error) -> SessionError {
-    match error.kind() {
-        std::io::ErrorKind::ResourceBusy => SessionError::InUse { message: format!("{error}.") },
-        _ => SessionError::Storage {
-            message: format!(
-                "Cannot use {place} ({error}). Check that the app may write there and that the disk is not full."
-            ),
-        },
     }
 }
 
