@@ -11,7 +11,7 @@ use arbitrary::Arbitrary;
 use bank_protocol::{AccountId, Amount, Reason, Timestamp, TransferResult, parse_transfer_request};
 use ledger_service::ledger::Batch;
 use ledger_service::ledger::engine::{Submission, apply};
-use ledger_service::ledger::store::{AccountState, LedgerRead, StoreError, TransferRecord};
+use ledger_service::ledger::store::{AccountChange, AccountState, LedgerRead, StoreError, TransferRecord};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -197,7 +197,7 @@ impl MemoryStore {
         for record in &batch.transfers {
             assert!(self.transfers.insert(record.id, record.clone()).is_none(), "transfer {} written twice", record.id);
         }
-        for (state, version_before) in &batch.accounts {
+        for AccountChange { state, version_before } in &batch.accounts {
             let before = self.accounts[&state.id];
             assert_eq!(before.version, *version_before, "{}: version moved under the batch", state.id);
             assert!(state.version > before.version);

@@ -11,7 +11,9 @@ use bank_protocol::{
 use uuid::Uuid;
 
 use super::fingerprint;
-use super::store::{AccountState, Batch, Fingerprint, JournalLine, LedgerRead, StoreError, TransferRecord};
+use super::store::{
+    AccountChange, AccountState, Batch, Fingerprint, JournalLine, LedgerRead, StoreError, TransferRecord,
+};
 
 /// A transfer request as it arrived: the payer from the topic, the payload untouched.
 #[derive(Clone, Debug)]
@@ -42,12 +44,18 @@ pub fn apply(store: &impl LedgerRead, submissions: &[Submission], at: Timestamp)
     Ok(pending.finish())
 }
 
+/// An account as this batch has it, and as it was before the batch.
+struct Touched {
+    state: AccountState,
+    before: AccountState,
+}
+
 /// State of a batch being built: reads see the store plus the batch's own writes.
 struct Pending<'a, S> {
     store: &'a S,
     at: Timestamp,
-    /// Accounts touched so far: (current state, version before the batch, balance before the batch).
-    accounts: HashMap<AccountId, (AccountState, u64, Amount)>,
+    /// Accounts touched so far.
+    accounts: HashMap<AccountId, Touched>,
     transfers: HashMap<Uuid, TransferRecord>,
     applied: Applied,
 }
@@ -121,17 +129,17 @@ impl<S: LedgerRead> Pending<'_, S> {
             version: next.version,
             entry: Some(entry),
         });
-        self.accounts.get_mut(&account.id).expect("posted accounts were read first").0 = next;
+        self.accounts.get_mut(&account.id).expect("posted accounts were read first").state = next;
         next
     }
 
     fn account(&mut self, id: AccountId) -> Result<Option<AccountState>, StoreError> {
-        if let Some((state, _, _)) = self.accounts.get(&id) {
-            return Ok(Some(*state));
+        if let Some(touched) = self.accounts.get(&id) {
+            return Ok(Some(touched.state));
         }
         let state = self.store.account(id)?;
         if let Some(state) = state {
-            self.accounts.insert(id, (state, state.version, state.balance));
+            self.accounts.insert(id, Touched { state, before: state });
         }
         Ok(state)
     }
@@ -145,15 +153,15 @@ impl<S: LedgerRead> Pending<'_, S> {
 
     fn finish(mut self) -> Applied {
         let mut delta_cents: i64 = 0;
-        for (state, version_before, balance_before) in self.accounts.into_values() {
-            delta_cents += state.balance.cents() - balance_before.cents();
+        for Touched { state, before } in self.accounts.into_values() {
+            delta_cents += state.balance.cents() - before.balance.cents();
             assert!(state.balance >= Amount::ZERO, "account {} would be overdrawn", state.id);
-            if state.version != version_before {
-                self.applied.batch.accounts.push((state, version_before));
+            if state.version != before.version {
+                self.applied.batch.accounts.push(AccountChange { state, version_before: before.version });
             }
         }
         assert_eq!(delta_cents, 0, "a batch must conserve the total of all balances");
-        self.applied.batch.accounts.sort_by_key(|(state, _)| state.id);
+        self.applied.batch.accounts.sort_by_key(|change| change.state.id);
         self.applied
     }
 }

@@ -7,7 +7,7 @@ use bank_protocol::{AccountId, Amount, AppliedTransfer, Direction, Entry, Histor
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
-use super::store::{AccountState, Batch, LedgerRead, StoreError, TransferRecord};
+use super::store::{AccountChange, AccountState, Batch, LedgerRead, StoreError, TransferRecord};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
@@ -98,7 +98,7 @@ impl SqliteStore {
             let mut update_account = transaction.prepare_cached(
                 "UPDATE accounts SET balance_cents = ?1, version = ?2 WHERE id = ?3 AND version = ?4",
             )?;
-            for (state, version_before) in &batch.accounts {
+            for AccountChange { state, version_before } in &batch.accounts {
                 let changed = update_account.execute(params![
                     state.balance.cents(),
                     state.version,

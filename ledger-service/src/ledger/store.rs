@@ -37,8 +37,16 @@ pub struct JournalLine {
 pub struct Batch {
     pub transfers: Vec<TransferRecord>,
     pub journal: Vec<JournalLine>,
-    /// The new state of every account the batch changed, with the version it had before.
-    pub accounts: Vec<(AccountState, u64)>,
+    /// Every account the batch changed, by id.
+    pub accounts: Vec<AccountChange>,
+}
+
+/// An account's new state, and the version the store must still have for it: a
+/// check that nothing else wrote the account since the engine read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountChange {
+    pub state: AccountState,
+    pub version_before: u64,
 }
 
 impl Batch {

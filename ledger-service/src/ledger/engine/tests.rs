@@ -39,7 +39,7 @@ impl MemoryStore {
         for record in &applied.batch.transfers {
             assert!(self.transfers.insert(record.id, record.clone()).is_none(), "a transfer id is written once");
         }
-        for (state, version_before) in &applied.batch.accounts {
+        for AccountChange { state, version_before } in &applied.batch.accounts {
             assert_eq!(self.accounts[&state.id].version, *version_before);
             self.accounts.insert(state.id, *state);
         }

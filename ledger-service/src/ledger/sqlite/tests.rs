@@ -104,7 +104,7 @@ fn an_account_update_from_a_stale_version_is_refused() {
     let dir = TempDir::new().unwrap();
     let mut store = open(&dir);
     let stale = AccountState { id: id("00001"), balance: Amount::from_cents(1), version: 8 };
-    let batch = Batch { accounts: vec![(stale, 7)], ..Batch::default() };
+    let batch = Batch { accounts: vec![AccountChange { state: stale, version_before: 7 }], ..Batch::default() };
     let error = store.commit(&batch).unwrap_err();
     assert!(error.to_string().contains("account 00001 was not at version 7"), "{error}");
     assert_eq!(store.accounts().unwrap()[0].balance.cents(), 100_000);
