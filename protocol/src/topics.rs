@@ -9,8 +9,6 @@ pub const HISTORY_REQUEST_ALL: &str = "bank/history/request/+";
 /// and must never see a device's token.
 pub const TOKEN_ISSUE_ALL: &str = "token/issue/+/+";
 pub const TOKEN_REVOKE_ALL: &str = "token/revoke/+/+";
-/// Every token topic: no one but the device it names may read a token result.
-pub const TOKEN_ALL: &str = "token/#";
 pub const LEDGER_STATUS: &str = "bank/ledger/status";
 pub const TRANSFER_FEED: &str = "bank/ledger/transfers";
 /// What the operator's explorer subscribes to.

@@ -17,8 +17,7 @@ mod socket;
 mod throttle;
 
 pub use banner::{phone_urls, qr_code};
-pub use frames::FRAME_BYTES_MAX;
-pub use gateway::{Broker, DEVICES_MAX, GRACE, Gateway, GatewaySettings, SOCKETS_MAX};
+pub use gateway::{Broker, DEVICES_MAX, GRACE, Gateway, GatewaySettings};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

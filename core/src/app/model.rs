@@ -185,10 +185,6 @@ impl Model {
         self.outbox.transfers().iter().any(|transfer| transfer.id == id)
     }
 
-    pub fn ignored_messages(&self) -> u64 {
-        self.ignored_messages
-    }
-
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Connect => self.connect(),

@@ -31,7 +31,8 @@ pub use config::{SessionConfig, SessionError};
 use config::{Settings, storage_error};
 pub use credentials::{CredentialStore, FileCredentialStore};
 use link::LinkEvent;
-pub use login::{broker_address, login_config};
+use login::broker_address;
+pub use login::login_config;
 pub use operator::Operator;
 use storage::Storage;
 
