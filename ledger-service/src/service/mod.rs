@@ -3,6 +3,7 @@
 
 mod connection;
 mod feed;
+mod store_thread;
 mod tokens;
 mod web;
 mod worker;
@@ -76,7 +77,7 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
     let feed = feed::Feed::load(&store)?;
     let worker = worker::Worker {
         client: client.clone(),
-        store: Some(store),
+        store: store_thread::StoreThread::start(store)?,
         requests: request_rx,
         connections: connections_rx,
         batch_max: usize::from(args.batch_max),

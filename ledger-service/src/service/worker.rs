@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::ServiceError;
 use super::feed::Feed;
+use super::store_thread::StoreThread;
 use super::tokens::{self, TokenAction, TokenRequest};
 use crate::ledger::engine::{self, Applied, Submission};
 use crate::ledger::{SqliteStore, StoreError};
@@ -21,8 +22,7 @@ use crate::login::tokens::TokenStore;
 
 pub struct Worker {
     pub client: AsyncClient,
-    /// `None` only while a batch is being committed on the blocking pool.
-    pub store: Option<SqliteStore>,
+    pub store: StoreThread,
     pub requests: mpsc::Receiver<Publish>,
     /// Bumped by the connection on every CONNACK.
     pub connections: watch::Receiver<u64>,
@@ -81,7 +81,7 @@ impl Worker {
         let filters = filters.into_iter().map(|filter| rumqttc::SubscribeFilter::new(filter.into(), QoS::AtLeastOnce));
         self.client.subscribe_many(filters).await?;
         self.client.publish(topics::LEDGER_STATUS, QoS::AtLeastOnce, true, Online::json(true)).await?;
-        let accounts = self.store.as_ref().ok_or(ServiceError::StoreLost)?.accounts()?;
+        let accounts = self.store.run(|store| store.accounts()).await??;
         for account in &accounts {
             let snapshot =
                 BalanceUpdate { account: account.id, balance: account.balance, version: account.version, entry: None };
@@ -105,19 +105,11 @@ impl Worker {
         Ok(())
     }
 
-    /// Applies and commits on the blocking pool, then reads history pages from the committed state.
+    /// Applies and commits on the store's thread, then reads history pages from the committed state.
     async fn commit(&mut self, requests: Requests) -> Result<Committed, ServiceError> {
-        let mut store = self.store.take().ok_or(ServiceError::StoreLost)?;
         let tokens = self.tokens.clone();
         let at = Timestamp::now();
-        let (store, committed) = tokio::task::spawn_blocking(move || {
-            let committed = commit_batch(&mut store, tokens.as_deref(), &requests, at);
-            (store, committed)
-        })
-        .await
-        .map_err(|_| ServiceError::StoreLost)?;
-        self.store = Some(store);
-        Ok(committed?)
+        Ok(self.store.run(move |store| commit_batch(store, tokens.as_deref(), &requests, at)).await??)
     }
 }
 
