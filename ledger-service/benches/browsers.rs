@@ -10,6 +10,8 @@
 #[allow(dead_code)] // the bench uses only part of the test harness
 #[path = "../tests/contract/harness.rs"]
 mod harness;
+#[path = "support/latency.rs"]
+mod latency;
 #[allow(dead_code, unused_imports)] // and of the web tests' browser
 #[path = "../tests/contract/web.rs"]
 mod web;
@@ -66,9 +68,9 @@ async fn main() {
     );
     println!("{:<52} {:>12}", "threads before / after", format!("{} / {}", before.1, after.1));
     println!("{:<52} {:>12}", "all signed in, one after another", format!("{:.1} s", all_signed_in.as_secs_f64()));
-    println!("{:<52} {:>9} {:>9} {:>9}", "", "p50 ms", "p99 ms", "max ms");
-    report("sign_in (socket open -> answer, broker login)", &mut sign_ins);
-    report(&format!("transfer on one browser -> balance on another ({TRANSFERS})"), &mut live);
+    latency::header();
+    latency::report("sign_in (socket open -> answer, broker login)", &mut sign_ins);
+    latency::report(&format!("transfer on one browser -> balance on another ({TRANSFERS})"), &mut live);
 }
 
 /// RSS in MiB and the thread count, from /proc.
@@ -79,16 +81,4 @@ fn memory(pid: u32) -> (f64, u64) {
         line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap()
     };
     (field("VmRSS:") as f64 / 1024.0, field("Threads:"))
-}
-
-fn report(what: &str, samples: &mut [Duration]) {
-    samples.sort();
-    let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
-    let percentile = |p: usize| samples[(samples.len() * p / 100).min(samples.len() - 1)];
-    println!(
-        "{what:<52} {:>9.2} {:>9.2} {:>9.2}",
-        ms(percentile(50)),
-        ms(percentile(99)),
-        ms(samples[samples.len() - 1])
-    );
 }

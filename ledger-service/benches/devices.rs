@@ -11,8 +11,10 @@ mod device;
 #[allow(dead_code)] // the bench uses only part of the test harness
 #[path = "../tests/contract/harness.rs"]
 mod harness;
+#[path = "support/latency.rs"]
+mod latency;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bank_core::app::RowStatus;
 use device::{Device, config};
@@ -44,20 +46,8 @@ async fn main() {
         confirmed.push(started.elapsed());
     }
     println!("bank-core devices through ledger-service, {TRANSFERS} sequential transfers of 0.01, loopback");
-    println!("{:<48} {:>9} {:>9} {:>9}", "", "p50 ms", "p99 ms", "max ms");
-    report("transfer() call (validate, fsync outbox, queue)", &mut call);
-    report("send -> payee's view shows the new balance", &mut live);
-    report("send -> payer's view shows the row done", &mut confirmed);
-}
-
-fn report(what: &str, samples: &mut [Duration]) {
-    samples.sort();
-    let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
-    let percentile = |p: usize| samples[(samples.len() * p / 100).min(samples.len() - 1)];
-    println!(
-        "{what:<48} {:>9.2} {:>9.2} {:>9.2}",
-        ms(percentile(50)),
-        ms(percentile(99)),
-        ms(samples[samples.len() - 1])
-    );
+    latency::header();
+    latency::report("transfer() call (validate, fsync outbox, queue)", &mut call);
+    latency::report("send -> payee's view shows the new balance", &mut live);
+    latency::report("send -> payer's view shows the row done", &mut confirmed);
 }
