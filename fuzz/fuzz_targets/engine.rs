@@ -9,9 +9,8 @@ use std::collections::{HashMap, HashSet};
 
 use arbitrary::Arbitrary;
 use bank_protocol::{AccountId, Amount, Reason, Timestamp, TransferResult, parse_transfer_request};
-use ledger_service::ledger::Batch;
 use ledger_service::ledger::engine::{Submission, apply};
-use ledger_service::ledger::store::{AccountChange, AccountState, LedgerRead, StoreError, TransferRecord};
+use ledger_service::ledger::memory::MemoryStore;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -175,41 +174,6 @@ impl Payload {
     }
 }
 
-/// The store under test: committed state only, like the SQLite store.
-#[derive(Default)]
-struct MemoryStore {
-    accounts: HashMap<AccountId, AccountState>,
-    transfers: HashMap<Uuid, TransferRecord>,
-}
-
-impl LedgerRead for MemoryStore {
-    fn account(&self, id: AccountId) -> Result<Option<AccountState>, StoreError> {
-        Ok(self.accounts.get(&id).copied())
-    }
-    fn transfer(&self, id: Uuid) -> Result<Option<TransferRecord>, StoreError> {
-        Ok(self.transfers.get(&id).cloned())
-    }
-}
-
-impl MemoryStore {
-    /// What `SqliteStore::commit` does, with its preconditions asserted.
-    fn commit(&mut self, batch: &Batch) {
-        for record in &batch.transfers {
-            assert!(self.transfers.insert(record.id, record.clone()).is_none(), "transfer {} written twice", record.id);
-        }
-        for AccountChange { state, version_before } in &batch.accounts {
-            let before = self.accounts[&state.id];
-            assert_eq!(before.version, *version_before, "{}: version moved under the batch", state.id);
-            assert!(state.version > before.version);
-            self.accounts.insert(state.id, *state);
-        }
-    }
-
-    fn total_cents(&self) -> i64 {
-        self.accounts.values().map(|state| state.balance.cents()).sum()
-    }
-}
-
 /// What "the same transfer" means: the normalised request, or the raw fields of a refused
 /// one whose id could be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -280,11 +244,10 @@ impl Reference {
 }
 
 fuzz_target!(|input: Input| {
-    let mut store = MemoryStore::default();
+    let opening = OPENING.map(|(id, cents)| (AccountId::parse(id).unwrap(), cents));
+    let mut store = MemoryStore::open(opening.map(|(id, cents)| (id, Amount::from_cents(cents))));
     let mut reference = Reference { balances: HashMap::new(), records: HashMap::new() };
-    for (id, cents) in OPENING {
-        let id = AccountId::parse(id).unwrap();
-        store.accounts.insert(id, AccountState { id, balance: Amount::from_cents(cents), version: 0 });
+    for (id, cents) in opening {
         reference.balances.insert(id, (cents, 0));
     }
     let total = store.total_cents();
@@ -299,7 +262,7 @@ fuzz_target!(|input: Input| {
             })
             .collect();
         let versions_before: HashMap<AccountId, u64> =
-            store.accounts.iter().map(|(id, state)| (*id, state.version)).collect();
+            store.accounts().map(|state| (state.id, state.version)).collect();
 
         let applied = apply(&store, &submissions, at()).expect("the in-memory store never fails");
 
@@ -362,7 +325,8 @@ fuzz_target!(|input: Input| {
         store.commit(&applied.batch);
 
         assert_eq!(store.total_cents(), total, "the total of all balances is conserved");
-        for (id, state) in &store.accounts {
+        for state in store.accounts() {
+            let id = &state.id;
             assert!(state.balance >= Amount::ZERO, "{id} is overdrawn");
             assert_eq!((state.balance.cents(), state.version), reference.balances[id], "{id}");
             assert_eq!(state.version, versions[id]);

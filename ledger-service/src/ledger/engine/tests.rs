@@ -1,59 +1,26 @@
-use std::collections::HashMap;
-
 use serde_json::json;
 
 use super::*;
+use crate::ledger::memory::MemoryStore;
 
 fn at() -> Timestamp {
     Timestamp::parse("2026-11-24T12:00:00.000Z").unwrap()
 }
 
-/// The smallest store that honours the contract: the engine's own tests need no disk.
-#[derive(Default)]
-struct MemoryStore {
-    accounts: HashMap<AccountId, AccountState>,
-    transfers: HashMap<Uuid, TransferRecord>,
+fn demo() -> MemoryStore {
+    MemoryStore::open([("00001", 100_000), ("00002", 72_614), ("00005", 0)].map(|(id, cents)| (account(id), Amount::from_cents(cents))))
 }
 
-impl LedgerRead for MemoryStore {
-    fn account(&self, id: AccountId) -> Result<Option<AccountState>, StoreError> {
-        Ok(self.accounts.get(&id).copied())
-    }
-    fn transfer(&self, id: Uuid) -> Result<Option<TransferRecord>, StoreError> {
-        Ok(self.transfers.get(&id).cloned())
-    }
+/// Applies and commits, as the worker does.
+fn run(store: &mut MemoryStore, submissions: &[Submission]) -> Applied {
+    let applied = apply(store, submissions, at()).unwrap();
+    store.commit(&applied.batch);
+    applied
 }
 
-impl MemoryStore {
-    fn demo() -> MemoryStore {
-        let mut store = MemoryStore::default();
-        for (id, cents) in [("00001", 100_000), ("00002", 72_614), ("00005", 0)] {
-            let id = account(id);
-            store.accounts.insert(id, AccountState { id, balance: Amount::from_cents(cents), version: 0 });
-        }
-        store
-    }
-
-    fn run(&mut self, submissions: &[Submission]) -> Applied {
-        let applied = apply(self, submissions, at()).unwrap();
-        for record in &applied.batch.transfers {
-            assert!(self.transfers.insert(record.id, record.clone()).is_none(), "a transfer id is written once");
-        }
-        for AccountChange { state, version_before } in &applied.batch.accounts {
-            assert_eq!(self.accounts[&state.id].version, *version_before);
-            self.accounts.insert(state.id, *state);
-        }
-        applied
-    }
-
-    fn balance(&self, id: &str) -> (i64, u64) {
-        let state = self.accounts[&account(id)];
-        (state.balance.cents(), state.version)
-    }
-
-    fn total_cents(&self) -> i64 {
-        self.accounts.values().map(|state| state.balance.cents()).sum()
-    }
+fn balance(store: &MemoryStore, id: &str) -> (i64, u64) {
+    let state = store.account(account(id)).unwrap().unwrap();
+    (state.balance.cents(), state.version)
 }
 
 fn account(id: &str) -> AccountId {
@@ -77,16 +44,16 @@ fn reason(result: &TransferResult) -> Option<Reason> {
 
 #[test]
 fn accepted_transfer_posts_two_journal_lines_and_two_updates() {
-    let mut store = MemoryStore::demo();
+    let mut store = demo();
     let id = Uuid::now_v7();
-    let applied = store.run(&[transfer("00001", id, "00002", "5")]);
+    let applied = run(&mut store, &[transfer("00001", id, "00002", "5")]);
 
     assert_eq!(
         applied.results,
         vec![(account("00001"), TransferResult::Accepted { id, balance: Amount::from_cents(99_500), version: 1 })]
     );
-    assert_eq!(store.balance("00001"), (99_500, 1));
-    assert_eq!(store.balance("00002"), (73_114, 1));
+    assert_eq!(balance(&store, "00001"), (99_500, 1));
+    assert_eq!(balance(&store, "00002"), (73_114, 1));
     let lines: Vec<_> = applied
         .batch
         .journal
@@ -102,57 +69,57 @@ fn accepted_transfer_posts_two_journal_lines_and_two_updates() {
 
 #[test]
 fn duplicates_replay_the_stored_result_within_and_across_batches() {
-    let mut store = MemoryStore::demo();
+    let mut store = demo();
     let id = Uuid::now_v7();
-    let first = store.run(&[transfer("00001", id, "00002", "5"), transfer("00001", id, "00002", "5.00")]);
+    let first = run(&mut store, &[transfer("00001", id, "00002", "5"), transfer("00001", id, "00002", "5.00")]);
     assert_eq!(first.results[0], first.results[1], "same content, differently spelt amount");
-    let later = store.run(&[transfer("00001", id, "00002", "5.0")]);
+    let later = run(&mut store, &[transfer("00001", id, "00002", "5.0")]);
     assert_eq!(later.results[0], first.results[0]);
     assert!(later.updates.is_empty() && later.batch.is_empty(), "nothing is applied twice");
-    assert_eq!(store.balance("00001"), (99_500, 1));
+    assert_eq!(balance(&store, "00001"), (99_500, 1));
 }
 
 #[test]
 fn same_id_with_other_content_is_an_id_conflict() {
-    let mut store = MemoryStore::demo();
+    let mut store = demo();
     let id = Uuid::now_v7();
-    store.run(&[transfer("00001", id, "00002", "5")]);
+    run(&mut store, &[transfer("00001", id, "00002", "5")]);
     for other in
         [transfer("00001", id, "00002", "6"), transfer("00001", id, "00005", "5"), transfer("00002", id, "00001", "5")]
     {
-        let applied = store.run(&[other]);
+        let applied = run(&mut store, &[other]);
         assert_eq!(reason(&applied.results[0].1), Some(Reason::IdConflict));
         assert!(applied.batch.is_empty());
     }
-    assert_eq!(store.balance("00001"), (99_500, 1));
+    assert_eq!(balance(&store, "00001"), (99_500, 1));
 }
 
 #[test]
 fn a_rejected_id_stays_rejected_even_after_funds_arrive() {
-    let mut store = MemoryStore::demo();
+    let mut store = demo();
     let id = Uuid::now_v7();
-    let first = store.run(&[transfer("00005", id, "00001", "10")]);
+    let first = run(&mut store, &[transfer("00005", id, "00001", "10")]);
     assert_eq!(reason(&first.results[0].1), Some(Reason::InsufficientFunds));
-    store.run(&[transfer("00001", Uuid::now_v7(), "00005", "50")]);
-    let retry = store.run(&[transfer("00005", id, "00001", "10")]);
+    run(&mut store, &[transfer("00001", Uuid::now_v7(), "00005", "50")]);
+    let retry = run(&mut store, &[transfer("00005", id, "00001", "10")]);
     assert_eq!(retry.results, first.results);
-    assert_eq!(store.balance("00005"), (5_000, 1));
+    assert_eq!(balance(&store, "00005"), (5_000, 1));
 }
 
 #[test]
 fn refused_requests_with_a_readable_id_are_remembered() {
-    let mut store = MemoryStore::demo();
+    let mut store = demo();
     let id = Uuid::now_v7();
-    let bad = store.run(&[transfer("00001", id, "00002", "1.001")]);
+    let bad = run(&mut store, &[transfer("00001", id, "00002", "1.001")]);
     assert_eq!(reason(&bad.results[0].1), Some(Reason::InvalidAmount));
-    assert_eq!(store.run(&[transfer("00001", id, "00002", "1.001")]).results, bad.results);
-    let corrected = store.run(&[transfer("00001", id, "00002", "1.00")]);
+    assert_eq!(run(&mut store, &[transfer("00001", id, "00002", "1.001")]).results, bad.results);
+    let corrected = run(&mut store, &[transfer("00001", id, "00002", "1.00")]);
     assert_eq!(reason(&corrected.results[0].1), Some(Reason::IdConflict), "an id is never reused");
 }
 
 #[test]
 fn every_rejection_leaves_balances_alone() {
-    let mut store = MemoryStore::demo();
+    let mut store = demo();
     let cases = [
         (submit("00001", json!("junk")), Reason::MalformedRequest),
         (submit("00001", json!({"to": "00002", "amount": "5"})), Reason::MalformedRequest),
@@ -163,32 +130,32 @@ fn every_rejection_leaves_balances_alone() {
         (transfer("00009", Uuid::now_v7(), "00001", "5"), Reason::UnknownAccount),
     ];
     for (submission, expected) in cases {
-        let applied = store.run(&[submission]);
+        let applied = run(&mut store, &[submission]);
         assert_eq!(reason(&applied.results[0].1), Some(expected));
         assert!(applied.updates.is_empty());
     }
-    assert_eq!(store.balance("00001"), (100_000, 0));
-    let unreadable = store.run(&[submit("00001", json!({"id": 7}))]);
+    assert_eq!(balance(&store, "00001"), (100_000, 0));
+    let unreadable = run(&mut store, &[submit("00001", json!({"id": 7}))]);
     assert_eq!(unreadable.results[0].1.id(), None);
     assert!(unreadable.batch.is_empty(), "nothing to remember without an id");
 }
 
 #[test]
 fn versions_rise_by_one_per_change_within_a_batch() {
-    let mut store = MemoryStore::demo();
+    let mut store = demo();
     let batch: Vec<_> = (0..3).map(|_| transfer("00001", Uuid::now_v7(), "00002", "1")).collect();
-    let applied = store.run(&batch);
+    let applied = run(&mut store, &batch);
     let versions: Vec<_> =
         applied.updates.iter().filter(|u| u.account == account("00002")).map(|u| u.version).collect();
     assert_eq!(versions, vec![1, 2, 3]);
-    assert_eq!(store.balance("00001"), (99_700, 3));
+    assert_eq!(balance(&store, "00001"), (99_700, 3));
     assert_eq!(applied.batch.accounts.len(), 2, "one final state per account");
 }
 
 #[test]
 fn spending_within_a_batch_sees_earlier_transfers() {
-    let mut store = MemoryStore::demo();
-    let applied = store.run(&[
+    let mut store = demo();
+    let applied = run(&mut store, &[
         transfer("00005", Uuid::now_v7(), "00001", "1"),
         transfer("00001", Uuid::now_v7(), "00005", "2"),
         transfer("00005", Uuid::now_v7(), "00001", "2"),
@@ -196,12 +163,12 @@ fn spending_within_a_batch_sees_earlier_transfers() {
     ]);
     let reasons: Vec<_> = applied.results.iter().map(|(_, result)| reason(result)).collect();
     assert_eq!(reasons, vec![Some(Reason::InsufficientFunds), None, None, Some(Reason::InsufficientFunds)]);
-    assert_eq!(store.balance("00005"), (0, 2));
+    assert_eq!(balance(&store, "00005"), (0, 2));
 }
 
 #[test]
 fn random_traffic_conserves_the_total_and_never_overdraws() {
-    let mut store = MemoryStore::demo();
+    let mut store = demo();
     let total = store.total_cents();
     let ids = ["00001", "00002", "00005", "00009"];
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
@@ -218,8 +185,8 @@ fn random_traffic_conserves_the_total_and_never_overdraws() {
                 transfer(ids[next(3) as usize], Uuid::now_v7(), ids[next(4) as usize], &amount)
             })
             .collect();
-        store.run(&batch);
+        run(&mut store, &batch);
         assert_eq!(store.total_cents(), total);
-        assert!(store.accounts.values().all(|state| state.balance >= Amount::ZERO));
+        assert!(store.accounts().all(|state| state.balance >= Amount::ZERO));
     }
 }
