@@ -8,7 +8,10 @@ fn at() -> Timestamp {
 }
 
 fn demo() -> MemoryStore {
-    MemoryStore::open([("00001", 100_000), ("00002", 72_614), ("00005", 0)].map(|(id, cents)| (account(id), Amount::from_cents(cents))))
+    MemoryStore::open(
+        [("00001", 100_000), ("00002", 72_614), ("00005", 0)]
+            .map(|(id, cents)| (account(id), Amount::from_cents(cents))),
+    )
 }
 
 /// Applies and commits, as the worker does.
@@ -155,12 +158,15 @@ fn versions_rise_by_one_per_change_within_a_batch() {
 #[test]
 fn spending_within_a_batch_sees_earlier_transfers() {
     let mut store = demo();
-    let applied = run(&mut store, &[
-        transfer("00005", Uuid::now_v7(), "00001", "1"),
-        transfer("00001", Uuid::now_v7(), "00005", "2"),
-        transfer("00005", Uuid::now_v7(), "00001", "2"),
-        transfer("00005", Uuid::now_v7(), "00001", "0.01"),
-    ]);
+    let applied = run(
+        &mut store,
+        &[
+            transfer("00005", Uuid::now_v7(), "00001", "1"),
+            transfer("00001", Uuid::now_v7(), "00005", "2"),
+            transfer("00005", Uuid::now_v7(), "00001", "2"),
+            transfer("00005", Uuid::now_v7(), "00001", "0.01"),
+        ],
+    );
     let reasons: Vec<_> = applied.results.iter().map(|(_, result)| reason(result)).collect();
     assert_eq!(reasons, vec![Some(Reason::InsufficientFunds), None, None, Some(Reason::InsufficientFunds)]);
     assert_eq!(balance(&store, "00005"), (0, 2));
