@@ -119,7 +119,8 @@ impl History {
         let (Some(&first), Some(&last)) = (self.entries.keys().next(), self.entries.keys().next_back()) else {
             return version == 0;
         };
-        last >= version && last - first + 1 == self.entries.len() as u64
+        // Checked: a forged page may hold versions 0 and u64::MAX.
+        last >= version && (last - first).checked_add(1) == Some(self.entries.len() as u64)
     }
 
     /// Forgets the outstanding request, for example when its answer was refused.

@@ -166,6 +166,19 @@ fn newest_page(versions: &[u64]) -> Event {
     )
 }
 
+#[test]
+fn a_forged_page_spanning_every_version_is_a_gap_not_a_panic() {
+    // Found by the model fuzz target: versions 0 and u64::MAX overflowed the gap check.
+    let mut model = online();
+    model.update(balance(u64::MAX, "1.00", None));
+    let row = |version: u64| json!({"version": version, "balance": "1.00", "id": Uuid::now_v7(), "direction": "in", "counterparty": "00002", "amount": "1.00", "memo": null, "at": "2026-11-24T10:00:00Z"});
+    let page =
+        json!({"account": ME, "before_version": null, "entries": [row(u64::MAX), row(0)], "next_before_version": null});
+    let effects = model.update(message("bank/history/result/00001", page));
+    assert_eq!(published_topics(&effects), ["bank/history/request/00001"], "the hole is fetched again");
+    assert_eq!(model.view().balance_text, "$1.00");
+}
+
 /// The balances of the history rows, newest first.
 fn row_balances(model: &Model) -> Vec<String> {
     model.view().history.iter().filter_map(|row| row.balance_after_text.clone()).collect()
