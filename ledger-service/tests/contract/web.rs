@@ -102,6 +102,17 @@ impl Tab {
         }
     }
 
+    /// The next error frame; views pushed meanwhile are kept as events.
+    async fn error_frame(&mut self) -> Value {
+        loop {
+            let frame = self.frame().await;
+            if frame.get("error").is_some() {
+                return frame;
+            }
+            self.record(frame);
+        }
+    }
+
     async fn send_text(&mut self, text: String) {
         self.socket.send(Message::text(text)).await.unwrap();
     }
@@ -229,16 +240,11 @@ async fn bad_frames_get_clear_errors_and_harm_no_session() {
     ];
     for (text, expected) in cases {
         tab.send_text(text).await;
-        let frame = loop {
-            let frame = tab.frame().await;
-            if frame.get("error").is_some() {
-                break frame;
-            }
-        };
+        let frame = tab.error_frame().await;
         assert!(frame["error"].as_str().unwrap().contains(expected), "{expected}: {frame}");
     }
     tab.socket.send(Message::binary(vec![0xff; 10])).await.unwrap();
-    let frame = tab.frame().await;
+    let frame = tab.error_frame().await;
     assert!(frame["error"].as_str().unwrap().contains("binary frame"), "{frame}");
     assert_eq!(tab.transfer("00002", "1.00", "After the junk").await, Ok(json!(true)));
     tab.balance("$999.00").await;
