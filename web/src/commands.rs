@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::device::{Device, forget_if_unused};
 use crate::frames::{Command, TransferFields};
-use crate::gateway::Gateway;
+use crate::gateway::{Gateway, Seat};
 
 /// How long a sign-in waits to hear whether the broker took the password. A broker that
 /// does not answer by then is shown as the session's own "connecting" state.
@@ -60,14 +60,13 @@ fn throttled(gateway: &Gateway, caller: &Caller) -> Result<(), String> {
     })
 }
 
-fn room(gateway: &Gateway, device: &Device) -> Result<(), String> {
-    if gateway.has_room_for(device) {
-        return Ok(());
-    }
-    Err(format!(
-        "This server already hosts {} signed-in browsers, its most. Try again later, or use the app.",
-        gateway.settings.devices_max
-    ))
+fn room<'a>(gateway: &'a Gateway, device: &Device) -> Result<Seat<'a>, String> {
+    gateway.seat(device).ok_or_else(|| {
+        format!(
+            "This server already hosts {} signed-in browsers, its most. Try again later, or use the app.",
+            gateway.settings.devices_max
+        )
+    })
 }
 
 async fn sign_in(
@@ -81,7 +80,7 @@ async fn sign_in(
     if password.is_empty() {
         return Err("Enter the password for this account.".into());
     }
-    room(gateway, device)?;
+    let _seat = room(gateway, device)?;
     // The old session releases the storage before the new one opens it.
     drop(device.take_customer());
     let session = open(gateway, device, account, password, &caller.device_name)?;
@@ -133,9 +132,10 @@ async fn outcome(session: &Session) -> ViewModel {
 /// A browser that comes back after its session ended (a restart, a long absence) signs
 /// in again with the token it earned, as an installed app would.
 pub fn resume(gateway: &Gateway, device: &Arc<Device>, device_name: &str) {
-    if device.hosts_a_session() || room(gateway, device).is_err() {
+    if device.hosts_a_session() {
         return;
     }
+    let Ok(_seat) = room(gateway, device) else { return };
     let Some(account) = device.last_account() else { return };
     let Ok(session) = open(gateway, device, &account, "", device_name) else { return };
     session.connect();
@@ -149,7 +149,7 @@ async fn operator_sign_in(
     password: &str,
 ) -> Result<Value, String> {
     throttled(gateway, caller)?;
-    room(gateway, device)?;
+    let _seat = room(gateway, device)?;
     drop(device.take_operator());
     let broker = &gateway.settings.broker;
     let operator = Operator::connect(&broker.host, broker.port, broker.tls, password, device.operator_shower())?;

@@ -41,7 +41,20 @@ pub struct Gateway {
     pub settings: GatewaySettings,
     devices: Mutex<HashMap<DeviceKey, Arc<Device>>>,
     sockets: AtomicUsize,
+    /// Seats held by sign-ins in progress.
+    signing_in: AtomicUsize,
     pub throttle: Throttle,
+}
+
+/// Held from the bound's check until the session is installed (or the sign-in fails).
+pub struct Seat<'a> {
+    gateway: &'a Gateway,
+}
+
+impl Drop for Seat<'_> {
+    fn drop(&mut self) {
+        self.gateway.signing_in.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Why a socket cannot attach.
@@ -70,6 +83,7 @@ impl Gateway {
             settings,
             devices: Mutex::default(),
             sockets: AtomicUsize::new(0),
+            signing_in: AtomicUsize::new(0),
             throttle: Throttle::default(),
         });
         tokio::spawn(reap(Arc::downgrade(&gateway)));
@@ -102,15 +116,18 @@ impl Gateway {
         self.settings.data_dir.join("web-devices").join(key.dir_name())
     }
 
-    /// Whether one more browser may sign in: `device` itself counts only once.
-    pub fn has_room_for(&self, device: &Device) -> bool {
+    /// A seat for `device` while it signs in, if the bound leaves one: browsers that are
+    /// signing in count as hosted, so concurrent sign-ins cannot overshoot it. `device`
+    /// itself counts only once.
+    pub fn seat(&self, device: &Device) -> Option<Seat<'_>> {
         let devices = self.lock();
         let hosted = devices.values().filter(|other| other.hosts_a_session()).count();
-        device.hosts_a_session() || hosted < self.settings.devices_max
-    }
-
-    pub fn hosted(&self) -> usize {
-        self.lock().values().filter(|device| device.hosts_a_session()).count()
+        let signing_in = self.signing_in.load(Ordering::Acquire);
+        if !device.hosts_a_session() && hosted + signing_in >= self.settings.devices_max {
+            return None;
+        }
+        self.signing_in.fetch_add(1, Ordering::AcqRel);
+        Some(Seat { gateway: self })
     }
 
     /// Ends every hosted session, so each says goodbye to the broker; for shutdown.

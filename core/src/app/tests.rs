@@ -158,7 +158,11 @@ fn a_version_gap_fetches_the_newest_history() {
 
 /// A newest page of entries `versions`, each with the balance after it of `version` dollars.
 fn newest_page(versions: &[u64]) -> Event {
-    let row = |version: &u64| json!({"version": version, "balance": format!("{version}.00"), "id": Uuid::now_v7(), "direction": "in", "counterparty": "00002", "amount": "1.00", "memo": null, "at": "2026-11-24T10:00:00Z"});
+    newest_page_with(versions, |version| format!("{version}.00"))
+}
+
+fn newest_page_with(versions: &[u64], balance: impl Fn(u64) -> String) -> Event {
+    let row = |version: &u64| json!({"version": version, "balance": balance(*version), "id": Uuid::now_v7(), "direction": "in", "counterparty": "00002", "amount": "1.00", "memo": null, "at": "2026-11-24T10:00:00Z"});
     let entries: Vec<_> = versions.iter().map(row).collect();
     message(
         "bank/history/result/00001",
@@ -171,10 +175,7 @@ fn a_forged_page_spanning_every_version_is_a_gap_not_a_panic() {
     // Found by the model fuzz target: versions 0 and u64::MAX overflowed the gap check.
     let mut model = online();
     model.update(balance(u64::MAX, "1.00", None));
-    let row = |version: u64| json!({"version": version, "balance": "1.00", "id": Uuid::now_v7(), "direction": "in", "counterparty": "00002", "amount": "1.00", "memo": null, "at": "2026-11-24T10:00:00Z"});
-    let page =
-        json!({"account": ME, "before_version": null, "entries": [row(u64::MAX), row(0)], "next_before_version": null});
-    let effects = model.update(message("bank/history/result/00001", page));
+    let effects = model.update(newest_page_with(&[u64::MAX, 0], |_| "1.00".into()));
     assert_eq!(published_topics(&effects), ["bank/history/request/00001"], "the hole is fetched again");
     assert_eq!(model.view().balance_text, "$1.00");
 }

@@ -27,6 +27,7 @@ macro_rules! on_both_brokers {
 }
 
 on_both_brokers!(
+    phones_see_each_others_transfers_live,
     accepted_transfer_moves_both_retained_balances,
     total_is_conserved,
     duplicate_ids_replay_and_conflicting_content_is_refused,

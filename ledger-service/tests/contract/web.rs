@@ -190,7 +190,7 @@ async fn the_page_gives_each_browser_a_secret_cookie_under_a_strict_policy() {
     assert!(head.contains("frame-ancestors 'none'"), "{head}");
 }
 
-async fn phones_see_each_others_transfers_live(broker: Broker) {
+pub async fn phones_see_each_others_transfers_live(broker: Broker) {
     let web = Web::start(broker, &[]).await;
     let (mut phone_a, session) = web.browser().await.open().await;
     assert_eq!(session["customer"], Value::Null, "a new browser starts signed out: {session}");
@@ -214,16 +214,6 @@ async fn phones_see_each_others_transfers_live(broker: Broker) {
     let devices = operator.event("operator", |view| view["devices_online"] == 2).await;
     let names: Vec<_> = devices["devices"].as_array().unwrap().iter().map(|row| row["name"].clone()).collect();
     assert_eq!(names, [json!("Chrome on Android"), json!("Chrome on Android")], "{devices}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn phones_see_each_others_transfers_live_embedded() {
-    phones_see_each_others_transfers_live(Broker::Embedded).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn phones_see_each_others_transfers_live_mosquitto() {
-    phones_see_each_others_transfers_live(Broker::Mosquitto).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
