@@ -110,7 +110,7 @@ function resume(hosted) {
 // --- Customer ------------------------------------------------------------------------
 
 function renderCustomer(view) {
-  $('account-label').textContent = `Account #${view.account}`;
+  $('account-label').textContent = view.account_title;
   $('device-label').textContent = view.device_name;
   $('connection').dataset.state = view.connection;
   $('connection-text').textContent = view.connection_text;
@@ -118,9 +118,7 @@ function renderCustomer(view) {
   $('balance').textContent = view.balance_text;
   $('balance').classList.toggle('unknown', !view.balance_known);
   setText('pending', view.pending_text);
-  $('devices').textContent = view.devices_online.length
-    ? `Online now: ${view.devices_online.join(', ')}`
-    : '';
+  $('devices').textContent = view.devices_online_text ?? '';
   renderForm(view.form);
   renderNotice(view.notice);
   renderHistory(view);
@@ -150,7 +148,7 @@ function renderHistory(view) {
       ['memo', row.memo],
       ['time', row.time_text],
       ['status', row.status_text],
-      ['after', row.balance_after_text && `Balance ${row.balance_after_text}`],
+      ['after', row.balance_after_text],
     ]);
     li.dataset.status = row.status;
     li.dataset.id = row.id;

@@ -213,7 +213,7 @@ fn default_storage_dir() -> PathBuf {
 fn watch(device: &mut Device, deadline: Instant) -> Result<(), Failure> {
     device.wait_until_current(deadline)?;
     let view = &device.latest;
-    say!("Account #{}  {}  balance {}", view.account, view.connection_text, view.balance_text);
+    say!("{}  {}  balance {}", view.account_title, view.connection_text, view.balance_text);
     let mut shown: HashMap<String, RowStatus> = HashMap::new();
     for row in view.history.iter().rev() {
         say!("{}", row_line(row));
@@ -288,7 +288,7 @@ fn history(device: &mut Device, deadline: Instant, all: bool) -> Result<(), Fail
         })?;
     }
     let view = &device.latest;
-    say!("Account #{}  balance {}", view.account, view.balance_text);
+    say!("{}  balance {}", view.account_title, view.balance_text);
     if view.history.is_empty() {
         say!("No transfers yet.");
     }
@@ -307,6 +307,6 @@ fn row<'a>(view: &'a ViewModel, id: &str) -> Option<&'a HistoryRow> {
 
 fn row_line(row: &HistoryRow) -> String {
     let memo = row.memo.as_deref().unwrap_or("");
-    let after = row.balance_after_text.as_deref().map(|balance| format!("  → {balance}")).unwrap_or_default();
+    let after = row.balance_after_text.as_deref().map(|balance| format!("  · {balance}")).unwrap_or_default();
     format!("{:<14} {:<12} {:>14}  {:<20} {}{after}", row.time_text, row.title, row.amount_text, memo, row.status_text)
 }

@@ -75,3 +75,20 @@ pub fn login_config(
 ) -> Result<SessionConfig, SessionError> {
     session::login_config(&broker, &account, &password, &device_name, &storage_dir)
 }
+
+/// The sign-in screen's first values: the last broker and account that got online here.
+#[uniffi::export]
+pub fn last_login(storage_dir: String) -> Option<session::LastLogin> {
+    session::last_login(&storage_dir)
+}
+
+/// The config that reopens the last account with this device's token, or `None` when the
+/// sign-in screen must ask for the password.
+#[uniffi::export]
+pub fn resume_config(
+    storage_dir: String,
+    device_name: String,
+    credentials: Arc<dyn CredentialStore>,
+) -> Option<SessionConfig> {
+    session::resume_config(&storage_dir, &device_name, credentials.as_ref())
+}

@@ -490,7 +490,7 @@ impl Harness {
             let version =
                 *self.ledger.versions.get(&row.id).unwrap_or_else(|| panic!("row {} is not the ledger's", row.id));
             let entry = &self.ledger.entries[version as usize - 1];
-            assert_eq!(row.balance_after_text.as_deref(), Some(money(entry.balance).as_str()));
+            assert_eq!(row.balance_after_text, Some(format!("Balance {}", money(entry.balance))));
             assert_eq!(row.incoming, entry.entry.direction == Direction::In);
             if let Some(previous) = previous {
                 assert_eq!(version + 1, previous, "the device's history has a hole or is out of order");

@@ -13,6 +13,21 @@ pub struct Address {
     pub tls: bool,
 }
 
+/// The shortest text [`parse`] reads back as the same address: `192.168.1.20`,
+/// `laptop.local:1884`, `mqtts://bank.example.com`, `[fe80::1]:1883` keeps its port only
+/// when it is not the default.
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let default_port = if self.tls { PORT_TLS } else { PORT_PLAIN };
+        let scheme = if self.tls { "mqtts://" } else { "" };
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        match self.port == default_port {
+            true => write!(f, "{scheme}{host}"),
+            false => write!(f, "{scheme}{host}:{}", self.port),
+        }
+    }
+}
+
 /// What is wrong with an address, in words for the person who typed it.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -99,6 +114,22 @@ mod tests {
         assert_eq!(read("[fe80::1]:1885"), ("fe80::1".into(), 1885, false));
         assert_eq!(read("[::1]"), ("::1".into(), 1883, false));
         assert_eq!(read("fe80::1"), ("fe80::1".into(), 1883, false));
+    }
+
+    #[test]
+    fn an_address_reads_back_as_itself() {
+        for text in [
+            "192.168.1.20",
+            "laptop.local:1884",
+            "mqtts://bank.example.com",
+            "mqtts://h:1883",
+            "[fe80::1]:1884",
+            "[::1]",
+        ] {
+            let address = parse(text).unwrap();
+            assert_eq!(address.to_string(), text);
+            assert_eq!(parse(&address.to_string()).unwrap(), address);
+        }
     }
 
     #[test]

@@ -19,4 +19,4 @@ pub use format::{money, signed_money, time as local_time};
 pub use model::{Connection, Effect, Event, Identity, Model, SignIn};
 pub use notice::{Notice, NoticeTone};
 pub use outbox::{OUTBOX_MAX, PendingTransfer};
-pub use view::{ConnectionState, HistoryRow, RowStatus, TransferForm, ViewModel};
+pub use view::{ConnectionState, HistoryRow, RowStatus, SignInPhase, TransferForm, ViewModel};

@@ -100,6 +100,8 @@ pub enum Effect {
     SaveToken(String),
     /// The token is revoked or given up: delete it from the credential store.
     ForgetToken,
+    /// A password sign-in got online: keep its broker and account for the next sign-in screen.
+    RememberLogin,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,6 +151,8 @@ pub struct Model {
     /// Messages that could not be understood; shown nowhere, kept for diagnosis.
     pub(super) ignored_messages: u64,
     pub(super) sign_in: SignIn,
+    /// The account screens are shown: reached online once, or opened with a token.
+    pub(super) signed_in: bool,
     /// The id of this device's token request in flight.
     pub(super) token_request: Option<Uuid>,
     /// A new transfer whose outbox save has not been answered: it is sent only once saved.
@@ -170,13 +174,17 @@ impl Model {
             devices: BTreeMap::new(),
             ignored_messages: 0,
             sign_in: SignIn::Password,
+            signed_in: false,
             token_request: None,
             awaiting_save: None,
         }
     }
 
+    /// With a token the account screens open at once, before the broker answers: they show
+    /// the outbox and the connection state even while it is out of reach.
     pub fn signing_in_with(mut self, sign_in: SignIn) -> Model {
         self.sign_in = sign_in;
+        self.signed_in = sign_in == SignIn::Token;
         self
     }
 
@@ -254,6 +262,7 @@ impl Model {
             return vec![];
         }
         self.connection = Connection::Online;
+        let first_sign_in = !std::mem::replace(&mut self.signed_in, true);
         let (account, device) = (self.identity.account, self.identity.device_id.as_str());
         let filters = vec![
             Topic::BalanceUpdate(account).to_string(),
@@ -264,6 +273,7 @@ impl Model {
             Topic::TokenResult(account, device).to_string(),
         ];
         let mut effects = vec![Effect::Subscribe(filters), self.presence_effect(true, at)];
+        effects.extend(first_sign_in.then_some(Effect::RememberLogin));
         effects.extend(self.request_token(request_id));
         effects.extend(self.resend_unanswered());
         effects

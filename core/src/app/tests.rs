@@ -137,7 +137,7 @@ fn the_next_version_is_applied_live_and_older_ones_are_ignored() {
         ("From #00004", "+$4,273.86", RowStatus::Done, true)
     );
     assert_eq!(row.time_text, "Nov 24, 23:15");
-    assert_eq!(row.balance_after_text.as_deref(), Some("$5,000.00"));
+    assert_eq!(row.balance_after_text.as_deref(), Some("Balance $5,000.00"));
     assert_eq!(model.update(balance(4, "1.00", None)), vec![]);
     assert_eq!(model.update(balance(2, "1.00", None)), vec![]);
     assert_eq!(model.view().balance_text, "$5,000.00");
@@ -182,7 +182,12 @@ fn a_forged_page_spanning_every_version_is_a_gap_not_a_panic() {
 
 /// The balances of the history rows, newest first.
 fn row_balances(model: &Model) -> Vec<String> {
-    model.view().history.iter().filter_map(|row| row.balance_after_text.clone()).collect()
+    model
+        .view()
+        .history
+        .iter()
+        .filter_map(|row| Some(row.balance_after_text.as_deref()?.strip_prefix("Balance ")?.to_string()))
+        .collect()
 }
 
 #[test]
@@ -606,7 +611,8 @@ fn a_password_sign_in_asks_for_a_token_and_keeps_the_one_it_asked_for() {
     model.update(Event::Connect);
     let request_id = Uuid::now_v7();
     let effects = model.update(Event::Connected { at: at(NOW), request_id });
-    let Effect::Publish { topic, payload, .. } = &effects[2] else { panic!("{effects:?}") };
+    assert_eq!(effects[2], Effect::RememberLogin);
+    let Effect::Publish { topic, payload, .. } = &effects[3] else { panic!("{effects:?}") };
     assert_eq!(topic, "token/issue/00001/a1b2c3d4e5f6");
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(payload).unwrap(),
@@ -655,4 +661,44 @@ fn a_device_revokes_another_and_signing_out_revokes_itself() {
     assert_eq!(published_topics(&effects), ["token/revoke/00001/a1b2c3d4e5f6", "bank/presence/00001/a1b2c3d4e5f6"]);
     assert!(effects.contains(&Effect::ForgetToken) && effects.ends_with(&[Effect::StopConnection]), "{effects:?}");
     assert_eq!(model.view().connection, ConnectionState::Disconnected);
+}
+
+#[test]
+fn a_password_sign_in_stays_on_the_sign_in_screen_until_online_and_is_remembered_once() {
+    let mut model = model().signing_in_with(SignIn::Password);
+    assert_eq!(model.view().sign_in, SignInPhase::SigningIn);
+    model.update(Event::Connect);
+    model.update(Event::ConnectionLost { reason: "no route".into(), retry_in: Duration::from_secs(2) });
+    assert_eq!((model.view().sign_in, model.view().sign_in_error), (SignInPhase::SigningIn, None));
+    let effects = model.update(connected());
+    assert_eq!(effects.iter().filter(|effect| **effect == Effect::RememberLogin).count(), 1, "{effects:?}");
+    assert_eq!(model.view().sign_in, SignInPhase::SignedIn);
+    model.update(Event::ConnectionLost { reason: "gone".into(), retry_in: Duration::from_secs(2) });
+    assert_eq!(model.view().sign_in, SignInPhase::SignedIn, "offline is still signed in");
+    assert!(!model.update(connected()).contains(&Effect::RememberLogin), "remembered once per sign-in");
+}
+
+#[test]
+fn a_token_opens_the_account_at_once_and_a_refusal_signs_out_with_the_reason() {
+    let mut model = model();
+    assert_eq!(model.view().sign_in, SignInPhase::SignedIn, "before the broker answers");
+    model.update(Event::Connect);
+    assert!(!model.update(connected()).contains(&Effect::RememberLogin), "a token sign-in was remembered before");
+    model.update(Event::LoginRefused { reason: "bad user name or password".into() });
+    let view = model.view();
+    assert_eq!(view.sign_in, SignInPhase::SignedOut);
+    assert_eq!(
+        view.sign_in_error.as_deref(),
+        Some("Login failed: this device was signed out. Sign in with your password again")
+    );
+}
+
+#[test]
+fn the_view_words_the_account_the_devices_and_the_balance_after() {
+    let mut model = online();
+    assert_eq!(model.view().account_title, "Account #00001");
+    assert_eq!(model.view().devices_online_text, None);
+    model.update(message("bank/presence/00001/0000000000aa", json!({"online": true, "name": "iPad"})));
+    model.update(message("bank/presence/00001/a1b2c3d4e5f6", json!({"online": true, "name": "Pixel"})));
+    assert_eq!(model.view().devices_online_text.as_deref(), Some("Online now: Pixel, iPad"));
 }

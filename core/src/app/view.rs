@@ -15,6 +15,12 @@ use crate::protocol::Direction;
 pub struct ViewModel {
     /// `00001`.
     pub account: String,
+    /// `Account #00001`.
+    pub account_title: String,
+    /// Which screen the shell shows; it closes the session once this is `SignedOut`.
+    pub sign_in: SignInPhase,
+    /// Why the sign-in screen is back: `Login failed: …`.
+    pub sign_in_error: Option<String>,
     pub device_name: String,
     /// `$726.14`; `—` until the ledger's balance has arrived.
     pub balance_text: String,
@@ -37,6 +43,22 @@ pub struct ViewModel {
     pub notice: Option<Notice>,
     /// Names of this account's devices that are online now, this one included.
     pub devices_online: Vec<String>,
+    /// `Online now: Pixel 8, iPhone`; `None` while none is known.
+    pub devices_online_text: Option<String>,
+}
+
+/// The sign-in flow every shell follows: the core decides it, shells only render it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum SignInPhase {
+    /// A password sign-in the broker has not answered: the sign-in screen stays, showing
+    /// `connection_text` as progress.
+    SigningIn,
+    /// The account screens.
+    SignedIn,
+    /// Refused (a wrong password, or this device's token revoked): back to the sign-in
+    /// screen with `sign_in_error`. The session will not retry.
+    SignedOut,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -73,7 +95,7 @@ pub struct HistoryRow {
     pub status: RowStatus,
     /// `Sending…`, `Waiting for a connection`, `Done`, or `Rejected: not enough money in the account`.
     pub status_text: String,
-    /// The balance right after this entry, for applied entries.
+    /// `Balance $726.14`: the balance right after this entry, for applied entries.
     pub balance_after_text: Option<String>,
 }
 
@@ -93,8 +115,12 @@ impl Model {
     pub fn view(&self) -> ViewModel {
         let connection = self.connection.state();
         let pending = self.outbox.total();
+        let devices_online = self.devices_online();
         ViewModel {
             account: self.identity.account.to_string(),
+            account_title: format!("Account #{}", self.identity.account),
+            sign_in: self.sign_in_phase(),
+            sign_in_error: matches!(self.connection, Connection::LoginFailed { .. }).then(|| self.connection.text()),
             device_name: self.identity.device_name.clone(),
             balance_text: self.balance.map_or_else(|| "—".into(), |balance| format::money(balance.amount)),
             balance_known: self.balance.is_some(),
@@ -109,7 +135,17 @@ impl Model {
             can_load_more_history: self.history.can_load_more(),
             form: self.form_view(),
             notice: self.notice.clone(),
-            devices_online: self.devices_online(),
+            devices_online_text: (!devices_online.is_empty())
+                .then(|| format!("Online now: {}", devices_online.join(", "))),
+            devices_online,
+        }
+    }
+
+    fn sign_in_phase(&self) -> SignInPhase {
+        match (&self.connection, self.signed_in) {
+            (Connection::LoginFailed { .. }, _) => SignInPhase::SignedOut,
+            (_, true) => SignInPhase::SignedIn,
+            (_, false) => SignInPhase::SigningIn,
         }
     }
 
@@ -129,7 +165,7 @@ impl Model {
                 time_text: format::time(entry.entry.at.utc(), offset),
                 status: RowStatus::Done,
                 status_text: "Done".into(),
-                balance_after_text: Some(format::money(entry.balance)),
+                balance_after_text: Some(format!("Balance {}", format::money(entry.balance))),
             },
             Row::Rejected(rejected) => transfer_row(
                 &rejected.transfer,

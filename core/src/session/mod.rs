@@ -32,7 +32,7 @@ use config::{Settings, storage_error};
 pub use credentials::{CredentialStore, FileCredentialStore};
 use link::LinkEvent;
 use login::broker_address;
-pub use login::login_config;
+pub use login::{LastLogin, last_login, login_config, resume_config};
 pub use operator::Operator;
 use storage::Storage;
 
@@ -229,6 +229,10 @@ impl Shared {
                 self.secret.send_replace(token);
             }
             Effect::ForgetToken => self.credentials.delete(self.settings.account.to_string()),
+            // Only the next sign-in screen's convenience: a failed write costs nothing more.
+            Effect::RememberLogin => {
+                let _ = login::remember_login(&self.settings.storage_dir, &self.last_login());
+            }
             Effect::StartConnection => self.start_link(state),
             Effect::StopConnection => {
                 if let Some(link) = state.link.take() {
@@ -251,6 +255,12 @@ impl Shared {
             }
         }
         None
+    }
+
+    fn last_login(&self) -> LastLogin {
+        let tls = self.settings.tls.is_some();
+        let address = bank_mqtt::Address { host: self.settings.host.clone(), port: self.settings.port, tls };
+        LastLogin { broker: address.to_string(), account: self.settings.account.to_string() }
     }
 
     fn start_link(self: &Arc<Self>, state: &mut State) {
