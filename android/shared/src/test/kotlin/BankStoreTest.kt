@@ -2,10 +2,7 @@
 // plain JVM: the Android app's logic, minus Compose and the Keystore.
 
 import dev.mqttbanking.shared.BankStore
-import dev.mqttbanking.shared.LoginMemory
 import dev.mqttbanking.shared.LoginState
-import dev.mqttbanking.shared.LoginState.Phase
-import dev.mqttbanking.shared.RememberedLogin
 import java.io.File
 import java.net.ServerSocket
 import java.nio.file.Files
@@ -31,7 +28,9 @@ import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Test
 import uniffi.bank_core.CredentialStore
+import uniffi.bank_core.LastLogin
 import uniffi.bank_core.RowStatus
+import uniffi.bank_core.SignInPhase as Phase
 
 class BankStoreTest {
     /** Stands in for Android's main thread. */
@@ -53,7 +52,7 @@ class BankStoreTest {
         assertEquals(LoginState(error = "The account number is 5 digits, like 00001."), phone.store.login.value)
         assertNull(phone.store.view.value)
         assertEquals(emptyMap<String, String>(), phone.credentials.saved)
-        assertNull(phone.memory.saved)
+        assertNull(phone.store.lastLogin())
     }
 
     @Test
@@ -67,7 +66,7 @@ class BankStoreTest {
             )
             assertNull(phone.store.view.value)
             assertEquals(emptyMap<String, String>(), phone.credentials.saved)
-            assertNull(phone.memory.saved)
+            assertNull(phone.store.lastLogin())
             // The refused session was closed: the same storage signs in with the right password.
             assertEquals(Phase.SIGNED_IN, phone.signIn(ledger, "00001").phase)
         }
@@ -122,19 +121,16 @@ class BankStoreTest {
     fun theDeviceTokenNotThePasswordIsKeptAndTheNextStartResumesWithIt(): Unit = Ledger().use { ledger ->
         val storage = tempStorage()
         val credentials = RecordingCredentials()
-        val memory = RecordingMemory()
-        Phone(main, storage, credentials, memory).use { phone ->
-            phone.store.signIn(ledger.address, " 00001 ", "demo")
+        Phone(main, storage, credentials).use { phone ->
+            phone.store.signIn(" ${ledger.address} ", " 00001 ", "demo")
             phone.store.login.await("signed in") { it.phase == Phase.SIGNED_IN }
             credentials.awaitToken("00001")
         }
         assertEquals(setOf("00001"), credentials.saved.keys)
         assertTrue("a device token, never the password", credentials.saved.getValue("00001").startsWith("bt1."))
-        // Preferences get the broker and the account as the core read them, and no password.
-        assertEquals(RememberedLogin(ledger.address, "00001"), memory.saved)
-
-        Phone(main, storage, credentials, memory).use { restarted ->
-            assertEquals(RememberedLogin(ledger.address, "00001"), restarted.store.rememberedLogin())
+        // The core remembers the broker and the account as it read them, and no password.
+        Phone(main, storage, credentials).use { restarted ->
+            assertEquals(LastLogin(ledger.address, "00001"), restarted.store.lastLogin())
             runBlocking { restarted.store.resume().join() }
             assertEquals(LoginState(Phase.SIGNED_IN), restarted.store.login.value)
             restarted.store.view.await("the account, online") { it?.balanceText == "$1,000.00" }
@@ -145,20 +141,19 @@ class BankStoreTest {
     fun aRevokedTokenSendsTheNextStartToTheLoginScreenForThePassword(): Unit = Ledger().use { ledger ->
         val storage = tempStorage()
         val credentials = RecordingCredentials()
-        val memory = RecordingMemory()
-        Phone(main, storage, credentials, memory).use { phone ->
+        Phone(main, storage, credentials).use { phone ->
             phone.signIn(ledger, "00003")
             credentials.awaitToken("00003")
         }
         ledger.tokens("revoke", "00003") // as another device, or the operator, would
 
-        Phone(main, storage, credentials, memory).use { restarted ->
+        Phone(main, storage, credentials).use { restarted ->
             runBlocking { restarted.store.resume().join() }
             val login = restarted.store.login.await("the login screen again") { it.error != null }
             assertEquals(LoginState(error = "Login failed: this device was signed out. Sign in with your password again"), login)
             assertNull(restarted.store.view.value)
             assertEquals("the core deleted the token", emptyMap<String, String>(), credentials.saved)
-            assertEquals("the form keeps the account", RememberedLogin(ledger.address, "00003"), restarted.store.rememberedLogin())
+            assertEquals("the form keeps the account", LastLogin(ledger.address, "00003"), restarted.store.lastLogin())
 
             assertEquals(Phase.SIGNED_IN, restarted.signIn(ledger, "00003").phase)
             credentials.awaitToken("00003")
@@ -217,14 +212,13 @@ val Ledger.address get() = "127.0.0.1:$port"
 
 fun tempStorage(): File = Files.createTempDirectory("phone").toFile()
 
-/** One phone's app: a store with in-memory stand-ins for the Keystore and the preferences. */
+/** One phone's app: a store with an in-memory stand-in for the Keystore. */
 class Phone(
     main: CoroutineDispatcher,
     storage: File = tempStorage(),
     val credentials: RecordingCredentials = RecordingCredentials(),
-    val memory: RecordingMemory = RecordingMemory(),
 ) : AutoCloseable {
-    val store = BankStore(storage.path, "JVM phone", credentials, memory, main)
+    val store = BankStore(storage.path, "JVM phone", credentials, main)
 
     fun signIn(ledger: Ledger, account: String): LoginState {
         runBlocking { store.signIn(ledger.address, account, "demo").join() } // past any earlier error
@@ -251,16 +245,6 @@ class RecordingCredentials : CredentialStore {
 
     /** Waits until the core has saved a token for [account]: it asks for one once online. */
     fun awaitToken(account: String) = eventually("a token saved for $account") { saved[account] != null }
-}
-
-class RecordingMemory : LoginMemory {
-    @Volatile var saved: RememberedLogin? = null
-
-    override fun load() = saved
-
-    override fun save(login: RememberedLogin) {
-        saved = login
-    }
 }
 
 /** Waits for a value that satisfies [wanted], and returns it. */

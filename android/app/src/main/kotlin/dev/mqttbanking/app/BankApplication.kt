@@ -16,7 +16,6 @@ class BankApplication : Application() {
             // The name people gave the phone, so the two demo phones tell themselves apart.
             deviceName = Settings.Global.getString(contentResolver, Settings.Global.DEVICE_NAME) ?: Build.MODEL,
             credentials = KeystoreCredentialStore(this),
-            memory = PrefsLoginMemory(this),
             mainDispatcher = Dispatchers.Main.immediate,
         ).also { it.resume() }
     }

@@ -10,28 +10,30 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import uniffi.bank_core.BankSession
-import uniffi.bank_core.ConnectionState
 import uniffi.bank_core.CredentialStore
+import uniffi.bank_core.LastLogin
+import uniffi.bank_core.SessionConfig
 import uniffi.bank_core.SessionException
+import uniffi.bank_core.SignInPhase
 import uniffi.bank_core.ViewModel
 import uniffi.bank_core.ViewObserver
+import uniffi.bank_core.lastLogin
 import uniffi.bank_core.loginConfig
+import uniffi.bank_core.resumeConfig
 
-/** Where the login screen stands. The texts are the core's, ready to show. */
+/** Where the login screen stands, as the core's view says. The texts are the core's, ready to show. */
 data class LoginState(
-    val phase: Phase = Phase.SIGNED_OUT,
+    val phase: SignInPhase = SignInPhase.SIGNED_OUT,
     /** While signing in: the core's connection text, such as `Offline: … Retrying in 2 s`. */
     val progress: String? = null,
     /** Why the last sign-in did not succeed. */
     val error: String? = null,
-) {
-    enum class Phase { SIGNED_OUT, SIGNING_IN, SIGNED_IN }
-}
+)
 
 /**
  * The app's one bank-core session, for the UI to render and drive: sign in and out, and the
- * screens' actions. It holds no banking rules; the core's [ViewModel] already carries every
- * text, error and enabled state.
+ * screens' actions. It holds no rules: the core's [ViewModel] says which screen to show and
+ * carries every text, error and enabled state, and the core remembers the last login.
  *
  * The typed password goes to the core once and is kept nowhere. Signed in with it, the core
  * saves this phone's device token in [credentials] (the app's Keystore); every later start
@@ -46,7 +48,6 @@ class BankStore(
     private val storageDir: String,
     private val deviceName: String,
     private val credentials: CredentialStore,
-    private val memory: LoginMemory,
     private val mainDispatcher: CoroutineDispatcher,
 ) {
     private val scope = CoroutineScope(SupervisorJob() + mainDispatcher)
@@ -60,28 +61,23 @@ class BankStore(
     /** The session in use or being signed in. Read and written on the main dispatcher only. */
     private var current: Device? = null
 
-    /** The last successful sign-in's broker and account, for the login form. */
-    fun rememberedLogin(): RememberedLogin? = memory.load()
+    /** What the login form starts with: the broker and account the core last got online with. */
+    fun lastLogin(): LastLogin? = lastLogin(storageDir)
 
-    /**
-     * Opens the remembered account with this phone's device token (an empty password),
-     * straight to the account screens: the core shows the outbox and the connection state
-     * even while the broker is out of reach. Without a token the login screen stays.
-     */
+    /** Reopens the last account with this phone's device token, if the core has one to resume. */
     fun resume(): Job = scope.launch {
         if (current != null) return@launch
-        val login = memory.load() ?: return@launch
-        credentials.load(login.account) ?: return@launch
-        openSession(login, password = "", LoginState.Phase.SIGNED_IN)
+        resumeConfig(storageDir, deviceName, credentials)?.let(::openSession)
     }
 
-    /**
-     * Signs in, staying on the login screen until the broker accepts the password. A refusal
-     * ends the session with the core's reason as [LoginState.error].
-     */
+    /** Signs in; the core's view keeps the login screen up until the broker accepts the password. */
     fun signIn(broker: String, account: String, password: String): Job = scope.launch {
         if (current != null) return@launch
-        openSession(RememberedLogin(broker, account), password, LoginState.Phase.SIGNING_IN)
+        try {
+            openSession(loginConfig(broker, account, password, deviceName, storageDir))
+        } catch (refused: SessionException) {
+            logins.value = LoginState(error = refused.message)
+        }
     }
 
     /**
@@ -96,8 +92,8 @@ class BankStore(
     }
 
     /**
-     * Ends the session but keeps the token and the remembered login, as when the app's
-     * process ends: the next [resume] opens the same account again.
+     * Ends the session but keeps the token, as when the app's process ends: the next
+     * [resume] opens the same account again.
      */
     fun close(): Job = scope.launch {
         current?.let(::end)
@@ -123,37 +119,23 @@ class BankStore(
         scope.launch { current?.session?.loadMoreHistory() }
     }
 
-    private fun openSession(login: RememberedLogin, password: String, phase: LoginState.Phase) {
-        val device = Device(login)
+    private fun openSession(config: SessionConfig) {
+        val device = Device()
         try {
-            val config = loginConfig(login.broker, login.account, password, deviceName, storageDir)
             device.session = BankSession(config, device, credentials)
         } catch (refused: SessionException) {
             logins.value = LoginState(error = refused.message)
             return
         }
         current = device
-        logins.value = LoginState(phase)
         device.session.connect()
+        show(device, device.session.view())
     }
 
     private fun show(device: Device, view: ViewModel) {
-        views.value = view
-        if (view.connection == ConnectionState.LOGIN_FAILED) {
-            // A refused password, or a token revoked elsewhere (the core has deleted it):
-            // back to the login screen, which asks for the password.
-            end(device)
-            logins.value = LoginState(error = view.connectionText)
-            return
-        }
-        if (logins.value.phase != LoginState.Phase.SIGNING_IN) return
-        if (view.connection == ConnectionState.ONLINE) {
-            // The core's account number, trimmed as the broker saw it.
-            memory.save(RememberedLogin(device.login.broker.trim(), view.account))
-            logins.value = LoginState(LoginState.Phase.SIGNED_IN)
-        } else {
-            logins.value = LoginState(LoginState.Phase.SIGNING_IN, progress = view.connectionText)
-        }
+        val progress = view.connectionText.takeIf { view.signIn == SignInPhase.SIGNING_IN }
+        if (view.signIn == SignInPhase.SIGNED_OUT) end(device) else views.value = view
+        logins.value = LoginState(view.signIn, progress, view.signInError)
     }
 
     /** Closing releases the storage's session lock, so the next sign-in may use it. */
@@ -164,7 +146,7 @@ class BankStore(
     }
 
     /** One session and its observer. Views of a session that is no longer current are dropped. */
-    private inner class Device(val login: RememberedLogin) : ViewObserver {
+    private inner class Device : ViewObserver {
         lateinit var session: BankSession
 
         override fun onView(view: ViewModel) {

@@ -89,7 +89,7 @@ fun AccountScreen(view: ViewModel, store: BankStore) {
             TopAppBar(
                 title = {
                     Column {
-                        Text("Account #${view.account}", style = MaterialTheme.typography.titleLarge)
+                        Text(view.accountTitle, style = MaterialTheme.typography.titleLarge)
                         ConnectionIndicator(view)
                     }
                 },
@@ -200,8 +200,8 @@ private fun BalanceCard(view: ViewModel, onSend: () -> Unit) {
             Text("Balance", color = colors.onPrimary.copy(alpha = 0.8f), style = MaterialTheme.typography.labelLarge)
             Text(view.balanceText, color = colors.onPrimary, style = MaterialTheme.typography.displaySmall, fontWeight = FontWeight.SemiBold)
             view.pendingText?.let { Text(it, color = colors.onPrimary.copy(alpha = 0.8f)) }
-            if (view.devicesOnline.isNotEmpty()) {
-                Text("Open on ${view.devicesOnline.joinToString()}", color = colors.onPrimary.copy(alpha = 0.8f), style = MaterialTheme.typography.bodySmall)
+            view.devicesOnlineText?.let {
+                Text(it, color = colors.onPrimary.copy(alpha = 0.8f), style = MaterialTheme.typography.bodySmall)
             }
             Spacer(Modifier.height(12.dp))
             Button(onClick = onSend, colors = ButtonDefaults.buttonColors(containerColor = colors.onPrimary, contentColor = colors.primary)) {
@@ -233,7 +233,10 @@ private fun TransferCard(view: ViewModel, store: BankStore) {
     Card(colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.surfaceContainerLow)) {
         Column(Modifier.padding(20.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
             Text("Send money", style = MaterialTheme.typography.titleLarge)
-            Text("Balance ${view.balanceText}", color = MaterialTheme.colorScheme.onSurfaceVariant)
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Text("Balance", color = MaterialTheme.colorScheme.onSurfaceVariant)
+                Text(view.balanceText, color = MaterialTheme.colorScheme.onSurfaceVariant)
+            }
             FormField(payee, { edit(newPayee = it) }, "To account", "00002", view.form.payeeError, KeyboardType.Number)
             FormField(amount, { edit(newAmount = it) }, "Amount", "5.00", view.form.amountError, KeyboardType.Decimal)
             FormField(memo, { edit(newMemo = it) }, "Memo (optional)", "Lunch", view.form.memoError, KeyboardType.Text, ImeAction.Done)

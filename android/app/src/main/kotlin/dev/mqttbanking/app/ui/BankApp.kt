@@ -43,7 +43,7 @@ import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import dev.mqttbanking.shared.BankStore
 import dev.mqttbanking.shared.LoginState
-import dev.mqttbanking.shared.LoginState.Phase
+import uniffi.bank_core.SignInPhase
 
 /**
  * The login screen until the broker has accepted the password, then the account. A refused
@@ -55,7 +55,7 @@ fun BankApp(store: BankStore) {
     val view by store.view.collectAsStateWithLifecycle()
     val account = view
     when {
-        login.phase != Phase.SIGNED_IN -> LoginScreen(login, store)
+        login.phase != SignInPhase.SIGNED_IN -> LoginScreen(login, store)
         account != null -> AccountScreen(account, store)
         else -> Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { CircularProgressIndicator() }
     }
@@ -63,11 +63,11 @@ fun BankApp(store: BankStore) {
 
 @Composable
 private fun LoginScreen(state: LoginState, store: BankStore) {
-    val remembered = remember { store.rememberedLogin() }
+    val remembered = remember { store.lastLogin() }
     var broker by rememberSaveable { mutableStateOf(remembered?.broker.orEmpty()) }
     var account by rememberSaveable { mutableStateOf(remembered?.account.orEmpty()) }
     var password by remember { mutableStateOf("") } // never into saved instance state
-    val signingIn = state.phase == Phase.SIGNING_IN
+    val signingIn = state.phase == SignInPhase.SIGNING_IN
     fun signIn() {
         store.signIn(broker, account, password)
     }
@@ -105,7 +105,7 @@ private fun LoginScreen(state: LoginState, store: BankStore) {
                 if (signingIn) {
                     Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(12.dp)) {
                         CircularProgressIndicator(Modifier.size(20.dp), strokeWidth = 2.dp)
-                        Text(state.progress ?: "Signing in…", style = MaterialTheme.typography.bodyMedium)
+                        Text(state.progress.orEmpty(), style = MaterialTheme.typography.bodyMedium)
                     }
                     OutlinedButton(onClick = { store.signOut() }, Modifier.fillMaxWidth().height(52.dp)) { Text("Cancel") }
                 } else {
