@@ -2,8 +2,9 @@
 # Builds bank-core for iPhones and for the iOS simulator (Apple silicon and Intel Macs),
 # packs it into BankCoreFFI.xcframework, and generates its Swift bindings with the
 # workspace's pinned UniFFI generator, both inside the local Swift package
-# ios/BankCoreKit that the Xcode project depends on. Run it on a Mac with Xcode 16,
-# again after every change to core/. Usage: ios/build-xcframework.sh
+# ios/BankCoreKit, which the app and ios/BankKit (the app's logic) depend on. Run it on a
+# Mac with Xcode 16, again after every change to core/. Usage: ios/build-xcframework.sh
+# (On Linux, scripts/swift-tests.sh fills the same package from the host's core instead.)
 set -euo pipefail
 
 ios="$(cd "$(dirname "$0")" && pwd)"
@@ -13,7 +14,7 @@ device_target=aarch64-apple-ios
 simulator_targets=(aarch64-apple-ios-sim x86_64-apple-ios)
 library=libbank_core.a
 # The app's deployment target, so the core's objects are built for the same iOS.
-export IPHONEOS_DEPLOYMENT_TARGET=16.0
+export IPHONEOS_DEPLOYMENT_TARGET=17.0
 
 fail() {
   echo "error: $*" >&2

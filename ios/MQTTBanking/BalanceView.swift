@@ -1,9 +1,10 @@
 import BankCore
+import BankKit
 import SwiftUI
 
 /// The account at a glance: balance, money on its way out, and the latest entries.
 struct BalanceView: View {
-    @EnvironmentObject private var store: BankStore
+    @Environment(BankStore.self) private var store
     let view: ViewModel
 
     private let recentCount = 5
@@ -39,7 +40,7 @@ private struct BalanceCard: View {
 
     var body: some View {
         VStack(alignment: .leading, spacing: 6) {
-            Text("Account #\(view.account)")
+            Text(view.accountTitle)
                 .font(.subheadline.weight(.medium))
                 .foregroundStyle(Color.white.opacity(0.8))
             Text(view.balanceText)
@@ -52,8 +53,8 @@ private struct BalanceCard: View {
                     .font(.subheadline.weight(.medium))
                     .foregroundStyle(Color.white.opacity(0.9))
             }
-            if !view.devicesOnline.isEmpty {
-                Label(view.devicesOnline.joined(separator: ", "), systemImage: "iphone.radiowaves.left.and.right")
+            if let devicesOnlineText = view.devicesOnlineText {
+                Label(devicesOnlineText, systemImage: "iphone.radiowaves.left.and.right")
                     .font(.caption)
                     .foregroundStyle(Color.white.opacity(0.75))
                     .padding(.top, 8)

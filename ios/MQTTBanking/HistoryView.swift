@@ -1,9 +1,10 @@
 import BankCore
+import BankKit
 import SwiftUI
 
 /// Every entry the core holds, newest first, with older pages on request.
 struct HistoryView: View {
-    @EnvironmentObject private var store: BankStore
+    @Environment(BankStore.self) private var store
     let view: ViewModel
 
     var body: some View {

@@ -1,10 +1,12 @@
 import BankCore
+import BankKit
 import SwiftUI
 
-/// Broker, account and password. Stays up until the broker has accepted them, showing the
-/// core's connection text meanwhile, and its reason if it refused.
+/// Broker, account and password. Stays up while the core's phase is `.signingIn`, showing its
+/// connection text meanwhile, and its reason when it ends the sign-in. The password is
+/// handed to the core and cleared from the field at once: it is kept nowhere.
 struct LoginView: View {
-    @EnvironmentObject private var store: BankStore
+    @Environment(BankStore.self) private var store
     @State private var broker = ""
     @State private var account = ""
     @State private var password = ""
@@ -69,13 +71,15 @@ struct LoginView: View {
             }
         }
         .onAppear {
-            let login = store.lastLogin()
+            // The last broker and account that got online, as the core saved them.
+            guard let login = store.lastLogin() else { return }
             broker = login.broker
             account = login.account
         }
     }
 
     private func signIn() {
-        store.signIn(BankStore.Login(broker: broker, account: account, password: password))
+        store.signIn(broker: broker, account: account, password: password)
+        password = ""
     }
 }

@@ -1,26 +1,39 @@
+import BankKit
 import SwiftUI
+import UIKit
 
 @main
 struct MQTTBankingApp: App {
-    @StateObject private var store = BankStore()
+    /// The app's logic lives in BankKit; the app gives it what only iOS knows: where to keep
+    /// the core's files, the phone's name, and the Keychain.
+    @State private var store = BankStore(
+        storageDir: BankStore.appStorageDirectory(),
+        deviceName: UIDevice.current.name,
+        credentials: Keychain.shared
+    )
     @Environment(\.scenePhase) private var scenePhase
 
     var body: some Scene {
         WindowGroup {
             Group {
-                if store.phase == .signedIn, let view = store.view {
+                // The core decides the screen: the account once signed in, else the sign-in form.
+                if let view = store.view, view.signIn == .signedIn {
                     MainView(view: view)
                 } else {
                     LoginView()
                 }
             }
-            .environmentObject(store)
+            .environment(store)
             .tint(.indigo)
-            // A remembered account opens with this phone's device token.
+            // The last account opens with this phone's device token, if the core has one.
             .onAppear { store.resume() }
         }
-        .onChange(of: scenePhase) { phase in
-            store.scenePhaseChanged(to: phase)
+        .onChange(of: scenePhase) { _, phase in
+            switch phase {
+            case .active: store.appBecameActive()
+            case .background: store.appWentToBackground()
+            default: break
+            }
         }
     }
 }

@@ -1,9 +1,10 @@
 import BankCore
+import BankKit
 import SwiftUI
 
 /// Send money. The core checks what is typed as it is typed; its words appear under each field.
 struct TransferView: View {
-    @EnvironmentObject private var store: BankStore
+    @Environment(BankStore.self) private var store
     @FocusState private var focusedField: Field?
     let view: ViewModel
 
@@ -12,6 +13,7 @@ struct TransferView: View {
     }
 
     var body: some View {
+        @Bindable var store = store
         Form {
             if let notice = view.notice {
                 Section {
@@ -23,7 +25,7 @@ struct TransferView: View {
                 }
             }
             Section {
-                LabeledContent("From", value: "#\(view.account)")
+                LabeledContent("From", value: view.accountTitle)
                 LabeledContent("Balance", value: view.balanceText)
                 if let pendingText = view.pendingText {
                     LabeledContent("On its way", value: pendingText)
