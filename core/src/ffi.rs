@@ -76,14 +76,17 @@ pub fn login_config(
     session::login_config(&broker, &account, &password, &device_name, &storage_dir)
 }
 
-/// The sign-in screen's first values: the last broker and account that got online here.
+// The sign-in screen's first values: the last broker and account that got online here.
+// `//` comments and a name after `login_config`: UniFFI writes a function's doc comment,
+// or the first function, on the line of the `}` or `*/` before it, which the tree-sitter
+// Kotlin grammar of scripts/syntax-checks.sh cannot parse.
 #[uniffi::export]
-pub fn last_login(storage_dir: String) -> Option<session::LastLogin> {
+pub fn remembered_login(storage_dir: String) -> Option<session::LastLogin> {
     session::last_login(&storage_dir)
 }
 
-/// The config that reopens the last account with this device's token, or `None` when the
-/// sign-in screen must ask for the password.
+// The config that reopens the last account with this device's token, or `None` when the
+// sign-in screen must ask for the password.
 #[uniffi::export]
 pub fn resume_config(
     storage_dir: String,

@@ -17,8 +17,8 @@ import uniffi.bank_core.SessionException
 import uniffi.bank_core.SignInPhase
 import uniffi.bank_core.ViewModel
 import uniffi.bank_core.ViewObserver
-import uniffi.bank_core.lastLogin
 import uniffi.bank_core.loginConfig
+import uniffi.bank_core.rememberedLogin
 import uniffi.bank_core.resumeConfig
 
 /** Where the login screen stands, as the core's view says. The texts are the core's, ready to show. */
@@ -62,7 +62,7 @@ class BankStore(
     private var current: Device? = null
 
     /** What the login form starts with: the broker and account the core last got online with. */
-    fun lastLogin(): LastLogin? = lastLogin(storageDir)
+    fun lastLogin(): LastLogin? = rememberedLogin(storageDir)
 
     /** Reopens the last account with this phone's device token, if the core has one to resume. */
     fun resume(): Job = scope.launch {
