@@ -16,6 +16,16 @@ ensure_swift
 
 scripts/bindings.sh >/dev/null   # builds the ledger and the core with UniFFI, then generates the bindings
 
+# A copy of the core with its UniFFI layer, for the linker and the tests: a later build of
+# the workspace (without the uniffi feature) writes target/debug/libbank_core.so again.
+lib="$root/target/swift/lib"
+mkdir -p "$lib"
+cp target/debug/libbank_core.so "$lib/"
+nm -D --defined-only "$lib/libbank_core.so" | grep ffi_bank_core_rustbuffer_from_bytes >/dev/null || {
+  echo "error: target/debug/libbank_core.so has no UniFFI layer: another cargo build replaced it; run again" >&2
+  exit 1
+}
+
 # Where ios/BankCoreKit's manifest takes the core on Linux: the generated Swift, and the C
 # header with its module map as a system-library target (build-xcframework.sh puts the
 # same Swift there on a Mac, and the header into the xcframework).
@@ -25,8 +35,18 @@ cp target/bindings/swift/BankCore.swift "$kit/BankCore/BankCore.swift"
 cp target/bindings/swift/BankCoreFFI.h "$kit/BankCoreFFI/BankCoreFFI.h"
 cp target/bindings/swift/BankCoreFFI.modulemap "$kit/BankCoreFFI/module.modulemap"
 
+# A test run that crashes leaves its ledger-service processes running in the chroot, and
+# they would keep the repository's mount busy: end those, by process id, before unmounting.
+stop_chroot_ledgers() {
+  local proc
+  for proc in /proc/[0-9]*; do
+    [[ "$(readlink "$proc/root" 2>/dev/null)" == "$SWIFT_ROOT" &&
+      "$(readlink "$proc/exe" 2>/dev/null)" == "$SWIFT_ROOT$root/target/debug/ledger-service"* ]] &&
+      kill -KILL "${proc#/proc/}" 2>/dev/null || true
+  done
+}
 swift_mounts_up
-trap swift_mounts_down EXIT
+trap 'stop_chroot_ledgers; swift_mounts_down || echo "warning: could not unmount $SWIFT_ROOT$root" >&2' EXIT
 
 for mode in 5 6; do
   echo "== Swift bindings: type-check in Swift $mode language mode"
@@ -37,7 +57,7 @@ done
 # libswiftObservation.so refers to swift::threading::fatal, which none of its libraries
 # exports (upstream links it in statically); it is only called to report a fatal error.
 swiftpm=(--package-path ios/BankKit --scratch-path target/swift/BankKit
-  -Xlinker "-L$root/target/debug" -Xlinker -rpath -Xlinker "$root/target/debug"
+  -Xlinker "-L$lib" -Xlinker -rpath -Xlinker "$lib"
   -Xlinker --allow-shlib-undefined)
 
 echo "== BankKit: build with its tests (SwiftPM)"
@@ -54,14 +74,13 @@ log="$root/target/swift/BankKit-tests.log"
 status=0
 in_swift "BANK_TARGET_DIR=$root/target/debug" swift test --skip-build --disable-swift-testing "${swiftpm[@]}" \
   2>&1 | tee "$log" || status=$?
-summary="$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$log" | tail -n 1 || true)"
-if [[ "$summary" =~ Executed\ ([0-9]+)\ tests?,\ with\ ([0-9]+)\ failures? ]]; then
-  total="${BASH_REMATCH[1]}"
-  failed="${BASH_REMATCH[2]}"
-  echo "BankKit: $((total - failed)) passed, $failed failed"
-  ((total > 0)) || status=1
-else
-  echo "BankKit: no test summary (the test run ended early); see $log" >&2
+# XCTest's summary counts failed assertions; count the test cases instead.
+passed="$(grep -cE "^Test Case '.*' passed" "$log" || true)"
+failed="$(grep -cE "^Test Case '.*' failed" "$log" || true)"
+echo "BankKit: $passed passed, $failed failed"
+if ! grep -qE '^Test Suite .All tests. (passed|failed)' "$log"; then
+  echo "BankKit: the test run ended early (a crash?); see $log" >&2
   status=1
 fi
+((passed > 0 && failed == 0)) || status=1
 exit "$status"

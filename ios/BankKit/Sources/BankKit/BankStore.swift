@@ -51,7 +51,7 @@ public final class BankStore {
     /// The sign-in screen's first values: the last broker and account that a password
     /// sign-in got online with, as the core saved them. The password field starts empty.
     public func lastLogin() -> LastLogin? {
-        BankCore.lastLogin(storageDir: storageDir)
+        rememberedLogin(storageDir: storageDir)
     }
 
     /// Reopens the last account with this phone's device token, straight to the account

@@ -35,6 +35,7 @@ final class Ledger {
     var address: String { "127.0.0.1:\(port)" }
 
     func start() throws {
+        let onlineBefore = ledgerOnlineCount()
         let output = try FileHandle(forWritingTo: log)
         output.seekToEndOfFile()
         let process = Process()
@@ -44,13 +45,19 @@ final class Ledger {
         process.standardError = output
         try process.run()
         self.process = process
+        // Listening is not enough: a device's first requests (its token request among them)
+        // are lost if they reach the broker before the ledger has subscribed, which it logs.
         let deadline = Date() + waitSeconds
-        while !acceptsConnections(port: port) {
+        while !acceptsConnections(port: port) || ledgerOnlineCount() == onlineBefore {
             guard Date() < deadline else {
-                throw TestFailure(description: "ledger-service did not listen on \(port):\n\(logText())")
+                throw TestFailure(description: "ledger-service did not come up on \(port):\n\(logText())")
             }
             usleep(20_000)
         }
+    }
+
+    private func ledgerOnlineCount() -> Int {
+        logText().components(separatedBy: "\n").filter { $0.contains("ledger online") }.count
     }
 
     /// SIGKILL: the broker and the ledger vanish at once.
