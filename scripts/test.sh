@@ -4,7 +4,10 @@
 # for the desktop app, a JRE with JNA and JUnit for the Kotlin tests, Node.js for the
 # compiler and grammars, Xvfb, WebKitWebDriver and tauri-driver for the desktop's
 # end-to-end test, and Chromium with chromedriver, and python3-gi with WebKitGTK's GObject
-# bindings (the bare WebKit window), for the phones' end-to-end test in the browser.
+# bindings (the bare WebKit window), for the phones' end-to-end test in the browser;
+# clang and llvm-14 to cross-build the core for the phones, aapt and Android's framework
+# resources to link the app's resources, and Debian 13's Swift in a chroot under
+# /var/cache/mqtt-banking (scripts/swift-toolchain.sh) for the iOS package's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-packages.sh
@@ -38,6 +41,12 @@ scripts/kotlin-tests.sh
 
 echo "== Android app logic (android/shared) on the JVM against a real ledger-service"
 scripts/android-tests.sh
+
+echo "== the core cross-built for the phones (3 Android ABIs, iPhone), its bindings against the host's"
+scripts/cross-builds.sh
+
+echo "== Android resources and manifest linked with aapt2 (a broken reference must fail)"
+scripts/android-resources.sh
 
 echo "== syntax of the generated bindings and of the Android and iOS shells"
 scripts/syntax-checks.sh
