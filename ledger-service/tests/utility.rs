@@ -64,7 +64,7 @@ impl PlainMosquitto {
         let config = dir.path().join("mosquitto.conf");
         std::fs::write(&config, format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"))
             .unwrap();
-        let child = Command::new("mosquitto")
+        let mut child = Command::new("mosquitto")
             .arg("-c")
             .arg(&config)
             .stdin(Stdio::null())
@@ -78,6 +78,8 @@ impl PlainMosquitto {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("mosquitto did not listen on {port}");
     }
 }
