@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bank_core::session::UtilitySession;
-use bank_core::utility::{Action, ConnectionForm, ExportFormat, HistoryRow, UtilityView};
+use bank_core::utility::{Action, ConnectionForm, ExportFormat, HistoryRow, MqttVersion, UtilityView};
 use harness::{Broker, Ledger, free_port};
 use tempfile::TempDir;
 
@@ -91,10 +91,9 @@ impl Drop for PlainMosquitto {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn publishes_and_receives_at_every_qos_through_a_plain_mosquitto() {
+async fn publishes_and_receives_at_every_qos_through_a_plain_mosquitto(version: MqttVersion) {
     let mosquitto = PlainMosquitto::start();
-    let utility = connected(form(mosquitto.port, "", "")).await;
+    let utility = connected(ConnectionForm { version, ..form(mosquitto.port, "", "") }).await;
     utility.act(Action::Subscribe { filter: "utility/+/qos".into(), qos: 2 });
     let view = until(&utility, "the SUBACK", |view| row(view, "Subscribed", "utility/+/qos").is_some()).await;
     assert_eq!(view.subscriptions[0].status_text, "Granted QoS 2");
@@ -137,6 +136,16 @@ async fn publishes_and_receives_at_every_qos_through_a_plain_mosquitto() {
 
     utility.act(Action::Disconnect);
     assert_eq!(utility.view().connection_text, "Disconnected");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtt_3_1_1_publishes_and_receives_at_every_qos_through_a_plain_mosquitto() {
+    publishes_and_receives_at_every_qos_through_a_plain_mosquitto(MqttVersion::V311).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtt_5_publishes_and_receives_at_every_qos_through_a_plain_mosquitto() {
+    publishes_and_receives_at_every_qos_through_a_plain_mosquitto(MqttVersion::V5).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,6 +203,37 @@ async fn embedded_a_customer_sees_its_own_balance_and_is_denied_anothers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mosquitto_a_customer_sees_its_own_balance_and_is_denied_anothers() {
     a_customer_sees_its_own_balance_and_is_denied_anothers(Broker::Mosquitto).await;
+}
+
+/// MQTT 5 brokers say why: the SUBACK's and the PUBACK's reason codes reach the history.
+async fn mqtt_5_shows_the_brokers_reason_codes(broker: Broker) {
+    let ledger = Ledger::start(broker).await;
+    let utility = connected(ConnectionForm { version: MqttVersion::V5, ..form(ledger.port, "00001", "demo") }).await;
+    assert!(utility.view().history[0].message.contains("(MQTT 5, clean session)"));
+    utility.act(Action::Subscribe { filter: "bank/balanceUpdate/00002".into(), qos: 1 });
+    let view = until(&utility, "the denial", |view| row(view, "Error", "bank/balanceUpdate/00002").is_some()).await;
+    let denied = row(&view, "Error", "bank/balanceUpdate/00002").unwrap();
+    assert!(
+        denied.message.starts_with("Subscription denied: the broker's SUBACK says NotAuthorized."),
+        "{}",
+        denied.message
+    );
+    let request = r#"{"id":"0193a7c4-5b6e-7c3d-8f21-4a5b6c7d8e90","to":"00001","amount":"5.00"}"#;
+    let topic = "bank/transfer/request/00002";
+    utility.act(Action::Publish { topic: topic.into(), message: request.into(), qos: 1, retained: false });
+    let view = until(&utility, "the refused publication", |view| row(view, "Error", topic).is_some()).await;
+    assert_eq!(row(&view, "Error", topic).unwrap().message, "The broker refused the publication: NotAuthorized.");
+    assert!(row(&view, "Published", topic).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_mqtt_5_shows_the_brokers_reason_codes() {
+    mqtt_5_shows_the_brokers_reason_codes(Broker::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_mqtt_5_shows_the_brokers_reason_codes() {
+    mqtt_5_shows_the_brokers_reason_codes(Broker::Mosquitto).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

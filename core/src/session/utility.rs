@@ -1,8 +1,9 @@
 //! The MQTT client utility's link: one rumqttc connection, built by `bank_mqtt` like
 //! every other, that carries out the pure [`Utility`]'s effects and feeds back what the
 //! broker says: CONNACK, SUBACK with the granted QoS or a failure, UNSUBACK, PUBACK and
-//! PUBCOMP, incoming messages, and why the connection dropped. Views are built at most
-//! once per [`VIEW_INTERVAL_MS_MIN`], so a busy broker cannot flood the window.
+//! PUBCOMP, incoming messages, and why the connection dropped. MQTT 3.1.1 is here, MQTT 5
+//! in `v5`. Views are built at most once per [`VIEW_INTERVAL_MS_MIN`], so a busy broker
+//! cannot flood the window.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -16,7 +17,9 @@ use rumqttc::{
 use tokio::sync::{oneshot, watch};
 
 use super::{link, runtime};
-use crate::utility::{Action, ConnectOptions, Effect, Event, Export, ExportFormat, Utility, UtilityView};
+
+mod v5;
+use crate::utility::{Action, ConnectOptions, Effect, Event, Export, ExportFormat, MqttVersion, Utility, UtilityView};
 use bank_mqtt::Backoff;
 
 /// Room for the utility's largest message and the broker's headers.
@@ -49,9 +52,47 @@ struct State {
 }
 
 struct Running {
-    client: AsyncClient,
+    client: Client,
     stop: oneshot::Sender<()>,
     unacked: Arc<Mutex<Unacked>>,
+}
+
+/// The connection's client, in the MQTT version the person chose.
+enum Client {
+    V311(AsyncClient),
+    V5(rumqttc::v5::AsyncClient),
+}
+
+impl Client {
+    /// Whether the request was queued.
+    fn subscribe(&self, filter: String, qos: u8) -> bool {
+        match self {
+            Client::V311(client) => client.try_subscribe(filter, qos_of(qos)).is_ok(),
+            Client::V5(client) => client.try_subscribe(filter, v5::qos_of(qos)).is_ok(),
+        }
+    }
+
+    fn unsubscribe(&self, filter: String) -> bool {
+        match self {
+            Client::V311(client) => client.try_unsubscribe(filter).is_ok(),
+            Client::V5(client) => client.try_unsubscribe(filter).is_ok(),
+        }
+    }
+
+    fn publish(&self, topic: String, qos: u8, retained: bool, payload: Vec<u8>) -> bool {
+        match self {
+            Client::V311(client) => client.try_publish(topic, qos_of(qos), retained, payload).is_ok(),
+            Client::V5(client) => client.try_publish(topic, v5::qos_of(qos), retained, payload).is_ok(),
+        }
+    }
+
+    /// A DISCONNECT that cannot be queued does not matter: the link stops anyway.
+    fn disconnect(&self) {
+        match self {
+            Client::V311(client) => drop(client.try_disconnect()),
+            Client::V5(client) => drop(client.try_disconnect()),
+        }
+    }
 }
 
 /// A publication on its way: what the history shows once the broker has it.
@@ -154,7 +195,7 @@ impl Shared {
             Effect::Subscribe { filter, qos } => {
                 let link = state.link.as_ref()?;
                 lock(&link.unacked).subscribes.push_back(filter.clone());
-                if link.client.try_subscribe(filter, qos_of(qos)).is_err() {
+                if !link.client.subscribe(filter, qos) {
                     lock(&link.unacked).subscribes.pop_back();
                     return Some(queue_full());
                 }
@@ -162,7 +203,7 @@ impl Shared {
             Effect::Unsubscribe { filter } => {
                 let link = state.link.as_ref()?;
                 lock(&link.unacked).unsubscribes.push_back(filter.clone());
-                if link.client.try_unsubscribe(filter).is_err() {
+                if !link.client.unsubscribe(filter) {
                     lock(&link.unacked).unsubscribes.pop_back();
                     return Some(queue_full());
                 }
@@ -171,7 +212,7 @@ impl Shared {
                 let link = state.link.as_ref()?;
                 let outbound = Outbound { topic: topic.clone(), payload: payload.clone(), qos, retained };
                 lock(&link.unacked).publishes.push_back(outbound);
-                if link.client.try_publish(topic, qos_of(qos), retained, payload).is_err() {
+                if !link.client.publish(topic, qos, retained, payload) {
                     lock(&link.unacked).publishes.pop_back();
                     return Some(queue_full());
                 }
@@ -193,18 +234,7 @@ impl Shared {
             ),
         };
         let tls = tls.transpose()?;
-        let mut mqtt =
-            bank_mqtt::client::options(options.client_id.clone(), &options.host, options.port, PACKET_BYTES_MAX, tls);
-        mqtt.set_clean_session(options.clean_session)
-            .set_keep_alive(Duration::from_secs(options.keepalive_secs.into()));
-        if let Some((username, password)) = &options.credentials {
-            mqtt.set_credentials(username, password);
-        }
-        if let Some(will) = &options.will {
-            mqtt.set_last_will(LastWill::new(&will.topic, will.payload.clone(), qos_of(will.qos), will.retained));
-        }
         let _runtime = runtime().enter();
-        let (client, eventloop) = bank_mqtt::client::client(mqtt, REQUESTS_QUEUED_MAX);
         let (stop, stopped) = oneshot::channel();
         state.generation += 1;
         let generation = state.generation;
@@ -216,15 +246,39 @@ impl Shared {
             }
         };
         let target = format!("{}:{}", options.host, options.port);
-        runtime().spawn(run(eventloop, stopped, report, target, unacked.clone()));
+        let client = match options.version {
+            MqttVersion::V311 => {
+                let (client, eventloop) = open(options, tls);
+                runtime().spawn(run(eventloop, stopped, report, target, unacked.clone()));
+                Client::V311(client)
+            }
+            MqttVersion::V5 => {
+                let (client, eventloop) = v5::open(options, tls);
+                runtime().spawn(v5::run(eventloop, stopped, report, target, unacked.clone()));
+                Client::V5(client)
+            }
+        };
         state.link = Some(Running { client, stop, unacked });
         Ok(())
     }
 }
 
+fn open(options: &ConnectOptions, tls: Option<Arc<rustls::ClientConfig>>) -> (AsyncClient, EventLoop) {
+    let client_id = options.client_id.clone();
+    let mut mqtt = bank_mqtt::client::options(client_id, &options.host, options.port, PACKET_BYTES_MAX, tls);
+    mqtt.set_clean_session(options.clean_session).set_keep_alive(Duration::from_secs(options.keepalive_secs.into()));
+    if let Some((username, password)) = &options.credentials {
+        mqtt.set_credentials(username, password);
+    }
+    if let Some(will) = &options.will {
+        mqtt.set_last_will(LastWill::new(&will.topic, will.payload.clone(), qos_of(will.qos), will.retained));
+    }
+    bank_mqtt::client::client(mqtt, REQUESTS_QUEUED_MAX)
+}
+
 fn stop(state: &mut State) {
     if let Some(link) = state.link.take() {
-        let _ = link.client.try_disconnect();
+        link.client.disconnect();
         let _ = link.stop.send(());
     }
 }
@@ -321,8 +375,8 @@ impl Unacked {
             Packet::SubAck(ack) => {
                 let filter = self.sent_subscribes.remove(&ack.pkid)?;
                 let granted = match ack.return_codes.first() {
-                    Some(SubscribeReasonCode::Success(qos)) => Some(*qos as u8),
-                    _ => None,
+                    Some(SubscribeReasonCode::Success(qos)) => Ok(*qos as u8),
+                    _ => Err("Failure (0x80)".into()),
                 };
                 Some(Event::SubAck { filter, granted })
             }

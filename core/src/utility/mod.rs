@@ -28,8 +28,6 @@ pub use view::{Export, ExportFormat, HistoryRow, MessageView, SubscriptionRow, U
 
 /// Subscriptions one client may hold here; each is a row the person manages by hand.
 pub const SUBSCRIPTIONS_MAX: usize = 100;
-/// Whether the link speaks MQTT 5 yet; until it does, the model says so at Connect.
-const MQTT5_SUPPORTED: bool = false;
 
 /// What the person does, as the window sends it.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -70,10 +68,10 @@ pub enum Event {
     Refused {
         reason: String,
     },
-    /// The SUBACK for `filter`: the QoS granted, or `None` for a failure.
+    /// The SUBACK for `filter`: the QoS granted, or the failure's reason code.
     SubAck {
         filter: String,
-        granted: Option<u8>,
+        granted: Result<u8, String>,
     },
     UnsubAck {
         filter: String,
@@ -84,6 +82,11 @@ pub enum Event {
         payload: Vec<u8>,
         qos: u8,
         retained: bool,
+    },
+    /// An MQTT 5 broker refused a publication in its PUBACK or PUBCOMP.
+    PublishRefused {
+        topic: String,
+        reason: String,
     },
     Received {
         topic: String,
@@ -188,6 +191,10 @@ impl Utility {
             Event::Published { topic, payload, qos, retained } => {
                 self.history.push(message(Kind::Published, topic, &payload, qos, retained), at);
             }
+            Event::PublishRefused { topic, reason } => {
+                let note = format!("The broker refused the publication: {reason}.");
+                self.history.push(Entry::note(Kind::Error, &topic, note), at);
+            }
             Event::Received { topic, payload, qos, retained } => {
                 self.tree.receive(&topic, &payload, retained);
                 self.history.push(message(Kind::Received, topic, &payload, qos, retained), at);
@@ -228,12 +235,6 @@ impl Utility {
         let checked = form.check();
         self.form = form;
         let options = match checked {
-            Ok(_) if self.form.version == MqttVersion::V5 && !MQTT5_SUPPORTED => {
-                Err("MQTT 5 is not supported by this utility yet: choose MQTT 3.1.1.".to_string())
-            }
-            checked => checked,
-        };
-        let options = match options {
             Ok(options) => options,
             Err(error) => {
                 self.errors.connect = Some(error);
@@ -267,8 +268,12 @@ impl Utility {
         self.failure_shown = false;
         let Some(options) = &self.connected_with else { return Vec::new() };
         let session = if options.clean_session { "clean session" } else { "persistent session" };
+        let version = match options.version {
+            MqttVersion::V311 => "MQTT 3.1.1",
+            MqttVersion::V5 => "MQTT 5",
+        };
         let note =
-            format!("Connected to {}:{} as {} (MQTT 3.1.1, {session}).", options.host, options.port, options.client_id);
+            format!("Connected to {}:{} as {} ({version}, {session}).", options.host, options.port, options.client_id);
         self.history.push(Entry::note(Kind::Connected, "", note), at);
         if !options.clean_session {
             return Vec::new();
@@ -299,14 +304,14 @@ impl Utility {
         self.connection = Connection::Offline { reason, retry_in };
     }
 
-    fn on_suback(&mut self, filter: String, granted: Option<u8>, at: DateTime<Utc>) {
+    fn on_suback(&mut self, filter: String, granted: Result<u8, String>, at: DateTime<Utc>) {
         let subscription = self.subscriptions.iter_mut().find(|subscription| subscription.filter == filter);
         let requested = subscription.as_ref().map(|subscription| subscription.requested);
         if let Some(subscription) = subscription {
-            subscription.granted = granted.map_or(Granted::Denied, Granted::Qos);
+            subscription.granted = granted.as_ref().map_or(Granted::Denied, |qos| Granted::Qos(*qos));
         }
         let entry = match granted {
-            Some(qos) => {
+            Ok(qos) => {
                 let asked = requested.filter(|requested| *requested != qos);
                 let note = match asked {
                     Some(requested) => format!("Granted QoS {qos} (asked for {requested})."),
@@ -314,11 +319,12 @@ impl Utility {
                 };
                 Entry { qos: Some(qos), ..Entry::note(Kind::Subscribed, &filter, note) }
             }
-            None => Entry::note(
-                Kind::Error,
-                &filter,
-                "Subscription denied: the broker answered with a failure SUBACK (this user may not read it).".into(),
-            ),
+            Err(code) => {
+                let note = format!(
+                    "Subscription denied: the broker's SUBACK says {code}. This user may not read these topics, or the broker refuses the filter."
+                );
+                Entry::note(Kind::Error, &filter, note)
+            }
         };
         self.history.push(entry, at);
     }

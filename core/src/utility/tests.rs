@@ -124,14 +124,17 @@ fn connecting_says_what_happens_in_the_cores_words() {
 }
 
 #[test]
-fn mqtt_5_is_refused_with_a_clear_reason_until_the_link_speaks_it() {
+fn mqtt_5_connects_and_its_refusals_are_shown() {
     let mut utility = utility();
     let effects = act(&mut utility, Action::Connect(ConnectionForm { version: MqttVersion::V5, ..form("127.0.0.1") }));
-    assert!(effects.is_empty());
-    assert_eq!(
-        utility.view().connect_error.as_deref(),
-        Some("MQTT 5 is not supported by this utility yet: choose MQTT 3.1.1.")
-    );
+    assert!(matches!(effects.as_slice(), [Effect::Connect(ConnectOptions { version: MqttVersion::V5, .. })]));
+    utility.update(Event::Connected, now());
+    assert_eq!(last_row(&utility).message, "Connected to 127.0.0.1:1883 as utility-1a2b3c4d (MQTT 5, clean session).");
+    let refused = Event::PublishRefused { topic: "bank/x".into(), reason: "NotAuthorized".into() };
+    utility.update(refused, now());
+    let row = last_row(&utility);
+    assert_eq!((row.event.as_str(), row.topic.as_str()), ("Error", "bank/x"));
+    assert_eq!(row.message, "The broker refused the publication: NotAuthorized.");
 }
 
 #[test]
@@ -189,8 +192,11 @@ fn a_failure_suback_shows_as_denied_and_granted_qos_as_granted() {
             "bank/balanceUpdate/00001 QoS 2 requested / Waiting for the broker…",
         ]
     );
-    utility.update(Event::SubAck { filter: "bank/balanceUpdate/00002".into(), granted: None }, now());
-    utility.update(Event::SubAck { filter: "bank/balanceUpdate/00001".into(), granted: Some(1) }, now());
+    utility.update(
+        Event::SubAck { filter: "bank/balanceUpdate/00002".into(), granted: Err("Failure (0x80)".into()) },
+        now(),
+    );
+    utility.update(Event::SubAck { filter: "bank/balanceUpdate/00001".into(), granted: Ok(1) }, now());
     assert_eq!(
         statuses(&utility),
         [
@@ -205,7 +211,11 @@ fn a_failure_suback_shows_as_denied_and_granted_qos_as_granted() {
         (denied.event.as_str(), denied.topic.as_str(), denied.error),
         ("Error", "bank/balanceUpdate/00002", true)
     );
-    assert!(denied.message.contains("failure SUBACK"), "{}", denied.message);
+    assert!(
+        denied.message.starts_with("Subscription denied: the broker's SUBACK says Failure (0x80)."),
+        "{}",
+        denied.message
+    );
     let granted = last_row(&utility);
     assert_eq!(
         (granted.event.as_str(), granted.message.as_str(), granted.qos_text.as_str()),
@@ -228,7 +238,7 @@ fn a_failure_suback_shows_as_denied_and_granted_qos_as_granted() {
 fn a_clean_session_subscribes_again_after_a_reconnect() {
     let mut utility = online();
     act(&mut utility, Action::Subscribe { filter: "a/#".into(), qos: 2 });
-    utility.update(Event::SubAck { filter: "a/#".into(), granted: Some(2) }, now());
+    utility.update(Event::SubAck { filter: "a/#".into(), granted: Ok(2) }, now());
     utility.update(Event::Lost { reason: "gone".into(), retry_in: Duration::from_secs(1) }, now());
     let effects = utility.update(Event::Connected, now());
     assert_eq!(effects, [Effect::Subscribe { filter: "a/#".into(), qos: 2 }]);
