@@ -67,7 +67,7 @@ export async function utilityScene({ driver, screenshots, ledgerPort, exportsDir
   console.log('   another account\'s balance is denied');
   await subscribe('bank/balanceUpdate/00002');
   const denied = await findRow(driver, 'the denied subscription', (row) => row.startsWith('Error | bank/balanceUpdate/00002'));
-  assertIncludes(denied, 'failure SUBACK', 'the denied row');
+  assertIncludes(denied, "Subscription denied: the broker's SUBACK says Failure (0x80).", 'the denied row');
   const subscriptions = await driver.run('return document.getElementById("u-subscriptions").innerText');
   assertIncludes(subscriptions.replace(/\s+/g, ' '), 'bank/balanceUpdate/00002 QoS 1 requested Denied by the broker', 'the subscriptions list');
 
