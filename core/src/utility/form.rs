@@ -107,7 +107,7 @@ impl ConnectionForm {
             format!("'{}' is not a keepalive: enter seconds from 0 (off) to 65535.", self.keepalive_secs.trim())
         })?;
         if self.username.is_empty() && !self.password.is_empty() {
-            return Err("MQTT 3.1.1 sends a password only with a user name: enter the user name too.".into());
+            return Err("A password is sent only with a user name: enter the user name too.".into());
         }
         let credentials = (!self.username.is_empty()).then(|| (self.username.clone(), self.password.clone()));
         let ca_file = Some(self.ca_file.trim().to_string()).filter(|path| !path.is_empty());
