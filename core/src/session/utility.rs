@@ -322,15 +322,14 @@ async fn run(
                 backoff.reset();
                 report(Event::Connected);
             }
+            // The lock is released before `report`, which may queue requests that take it.
             Ok(MqttEvent::Incoming(packet)) => {
-                if let Some(event) = lock(&unacked).incoming(packet) {
-                    report(event);
-                }
+                let event = lock(&unacked).incoming(packet);
+                event.map(&report);
             }
             Ok(MqttEvent::Outgoing(outgoing)) => {
-                if let Some(event) = lock(&unacked).outgoing(outgoing) {
-                    report(event);
-                }
+                let event = lock(&unacked).outgoing(outgoing);
+                event.map(&report);
             }
             Err(ConnectionError::ConnectionRefused(code)) => {
                 return report(Event::Refused { reason: refusal(code) });

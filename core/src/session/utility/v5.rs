@@ -65,15 +65,14 @@ pub(super) async fn run(
                 backoff.reset();
                 report(Event::Connected);
             }
+            // The lock is released before `report`, which may queue requests that take it.
             Ok(MqttEvent::Incoming(packet)) => {
-                if let Some(event) = incoming(&mut lock(&unacked), packet) {
-                    report(event);
-                }
+                let event = incoming(&mut lock(&unacked), packet);
+                event.map(&report);
             }
             Ok(MqttEvent::Outgoing(outgoing)) => {
-                if let Some(event) = lock(&unacked).outgoing(outgoing) {
-                    report(event);
-                }
+                let event = lock(&unacked).outgoing(outgoing);
+                event.map(&report);
             }
             Err(ConnectionError::ConnectionRefused(code)) => {
                 return report(Event::Refused { reason: refusal(code) });
