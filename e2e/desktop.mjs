@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { assertEqual, assertIncludes, bank as runBank, freePort, listening, start, stopAll } from './processes.mjs';
+import { utilityScene } from './scenes/utility.mjs';
 import { Screenshots } from './shots.mjs';
 import { WebDriver } from './webdriver.mjs';
 
@@ -162,6 +163,9 @@ async function main() {
         { selector: '#feed', from: [operatorSignIn, badAmountShot] },
       ],
     });
+
+    await driver.click('#operator-sign-out');
+    await utilityScene({ driver, screenshots, ledgerPort, exportsDir: join(scratch, 'desktop', 'exports') });
   } catch (error) {
     // What the window showed when it failed, for whoever reads the CI log.
     writeFileSync(join(shots, 'desktop-failure.png'), await driver.screenshot().catch(() => Buffer.alloc(0)));

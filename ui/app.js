@@ -3,9 +3,10 @@
 // page runs in the desktop app and, served by ledger-service, in any phone's browser.
 
 import { invoke, listen, shell } from './transport.js';
+import { wireUtility } from './utility.js';
 
 const $ = (id) => document.getElementById(id);
-const screens = ['login-screen', 'customer-screen', 'operator-screen'];
+const screens = ['login-screen', 'customer-screen', 'operator-screen', 'utility-screen'];
 let mode = 'customer';
 
 function show(screen) {
@@ -220,6 +221,7 @@ $('operator-sign-out').addEventListener('click', () => signOut('operator_sign_ou
 $('transfer-form').addEventListener('submit', send);
 $('transfer-form').addEventListener('input', () => invoke('edit_transfer', formValues()).catch(shout));
 $('load-more').addEventListener('click', () => invoke('load_more_history').catch(shout));
+await wireUtility({ show, showSignIn });
 await listen('view', renderCustomer);
 await listen('operator', renderOperator);
 await listen('session', resume);

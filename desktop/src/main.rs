@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod customer;
+mod utility;
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -111,6 +112,7 @@ fn storage_dir(app: &AppHandle) -> Result<PathBuf, String> {
 fn main() {
     tauri::Builder::default()
         .manage(Signed::default())
+        .manage(utility::Utilities::default())
         .invoke_handler(tauri::generate_handler![
             sign_in,
             sign_out,
@@ -118,7 +120,11 @@ fn main() {
             transfer,
             load_more_history,
             operator_sign_in,
-            operator_sign_out
+            operator_sign_out,
+            utility::utility_open,
+            utility::utility_act,
+            utility::utility_export,
+            utility::utility_close
         ])
         .run(tauri::generate_context!())
         .expect("the desktop app could not start its window");

@@ -34,6 +34,35 @@ pub fn client(options: MqttOptions, requests_queued_max: usize) -> (AsyncClient,
     (client, eventloop)
 }
 
+/// [`options`] for MQTT 5, through rumqttc's `v5` module: the same transport, for tools
+/// that let a person choose the protocol version.
+pub fn options_v5(
+    client_id: String,
+    host: &str,
+    port: u16,
+    packet_bytes_max: usize,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> rumqttc::v5::MqttOptions {
+    let mut options = rumqttc::v5::MqttOptions::new(client_id, host, port);
+    options.set_max_packet_size(u32::try_from(packet_bytes_max).ok());
+    if let Some(tls) = tls {
+        options.set_transport(Transport::Tls(TlsConfiguration::Rustls(tls)));
+    }
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    network.set_connection_timeout(CONNECTION_TIMEOUT_SECS);
+    options.set_network_options(network);
+    options
+}
+
+/// [`client`] for MQTT 5.
+pub fn client_v5(
+    options: rumqttc::v5::MqttOptions,
+    requests_queued_max: usize,
+) -> (rumqttc::v5::AsyncClient, rumqttc::v5::EventLoop) {
+    rumqttc::v5::AsyncClient::new(options, requests_queued_max)
+}
+
 /// A TLS client config with ring, whatever crypto providers the build pulled in. `None`
 /// trusts the public web roots; otherwise the PEM's certificates only.
 pub fn tls_config(ca_certificate_pem: Option<&str>) -> Result<Arc<rustls::ClientConfig>, String> {

@@ -130,7 +130,7 @@ pub async fn run(
 }
 
 /// Lets the offline presence and the DISCONNECT already queued reach the broker.
-async fn say_goodbye(mut eventloop: EventLoop) {
+pub(super) async fn say_goodbye(mut eventloop: EventLoop) {
     let flushed = async {
         loop {
             match eventloop.poll().await {
@@ -165,7 +165,7 @@ fn login_refusal(code: ConnectReturnCode) -> String {
 }
 
 /// A reason a person can act on, for the connection indicator.
-fn describe(error: &ConnectionError, target: &str) -> String {
+pub(super) fn describe(error: &ConnectionError, target: &str) -> String {
     match error {
         ConnectionError::Io(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
             format!("nothing is listening at {target} (is ledger-service running there?)")

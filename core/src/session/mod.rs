@@ -13,6 +13,7 @@ pub mod link;
 mod login;
 mod operator;
 mod storage;
+mod utility;
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -35,6 +36,7 @@ use login::broker_address;
 pub use login::{LastLogin, last_login, login_config, resume_config};
 pub use operator::Operator;
 use storage::Storage;
+pub use utility::UtilitySession;
 
 /// Far above what one event can cause (a reconnect resends at most the outbox's 100
 /// transfers); reaching it means the model and its answers loop.
