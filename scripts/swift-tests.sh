@@ -2,8 +2,9 @@
 # The iPhone app's Swift, as far as Linux can take it: type-checks the Swift bindings
 # generated from bank-core in Swift 5 and Swift 6 language modes, builds ios/BankKit (the
 # app's logic in plain Swift) with SwiftPM against the host's libbank_core.so (and holds it
-# to Swift 6 mode too), and runs its XCTest suite against real ledger-service processes. Debian 12 has no Swift: the compiler
-# is Debian 13's swiftlang in a chroot (scripts/swift-toolchain.sh installs it once).
+# to Swift 6 mode too), and runs its XCTest suite against real ledger-service processes.
+# Debian 12 has no Swift: the compiler is Debian 13's swiftlang in a chroot
+# (scripts/swift-toolchain.sh installs it once; chroot and mount need root).
 # SwiftUI, UIKit and the Keychain exist only on Apple's platforms, so the views and
 # Keychain.swift are not compiled here. Usage: scripts/swift-tests.sh
 set -euo pipefail
