@@ -66,7 +66,7 @@ ios_env() {
 #define TARGET_OS_EMBEDDED 1
 EOF
   # The app's deployment target, as ios/build-xcframework.sh sets it.
-  export SDKROOT="$sdk" IPHONEOS_DEPLOYMENT_TARGET=16.0
+  export SDKROOT="$sdk" IPHONEOS_DEPLOYMENT_TARGET=17.0
   ring_env "$ios_target" -isystem "$sdk/usr/include"
 }
 

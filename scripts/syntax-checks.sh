@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks the syntax of the generated bindings and of the Android and iOS shells with
-# tree-sitter (there is no Swift toolchain or Android SDK here), after proving on broken
-# files, the shells' own among them, that the checker does fail.
+# tree-sitter, after proving on broken files, the shells' own among them, that the checker
+# does fail. It is the only check the Compose and SwiftUI files get here: Linux has no
+# SwiftUI, and no Compose runtime or android.jar can be had (the logic under them is
+# compiled and tested by android-tests.sh and swift-tests.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-packages.sh

@@ -42,6 +42,9 @@ scripts/kotlin-tests.sh
 echo "== Android app logic (android/shared) on the JVM against a real ledger-service"
 scripts/android-tests.sh
 
+echo "== iOS logic (ios/BankKit) and the Swift bindings (Swift 6.0.3 in a Debian 13 chroot) against a real ledger-service"
+scripts/swift-tests.sh
+
 echo "== the core cross-built for the phones (3 Android ABIs, iPhone), its bindings against the host's"
 scripts/cross-builds.sh
 
