@@ -286,13 +286,17 @@ impl Model {
             return None;
         }
         self.token_request = Some(request_id);
+        Some(self.token_issue_effect(request_id))
+    }
+
+    fn token_issue_effect(&self, request_id: Uuid) -> Effect {
         let request = TokenIssue { id: request_id, name: Some(self.identity.device_name.clone()) };
         let payload = serde_json::to_vec(&request).expect("a token request always serialises");
-        Some(Effect::Publish {
+        Effect::Publish {
             topic: Topic::TokenIssue(self.identity.account, &self.identity.device_id).to_string(),
             payload,
             retain: false,
-        })
+        }
     }
 
     fn revoke(&self, device: &str, request_id: Uuid) -> Option<Effect> {
@@ -519,16 +523,20 @@ impl Model {
     }
 
     /// A ledger that comes back may have missed what was sent while it was away (its broker
-    /// session may be gone), so everything unanswered goes out again. That includes the
-    /// first "online" after a reconnect: a restarted embedded broker takes devices a moment
-    /// before the ledger has subscribed, and drops what they publish in that moment.
+    /// session may be gone), so everything unanswered goes out again, the token request
+    /// too (the ledger issues once per request). That includes the first "online" after a
+    /// reconnect: a restarted embedded broker takes devices a moment before the ledger has
+    /// subscribed, and drops what they publish in that moment.
     fn on_ledger_status(&mut self, online: bool) -> Vec<Effect> {
         let returned = self.ledger_online != Some(true) && online;
         self.ledger_online = Some(online);
         if !returned || self.connection != Connection::Online {
             return vec![];
         }
-        self.resend_unanswered()
+        let token = self.token_request.filter(|_| self.sign_in == SignIn::Password);
+        let mut effects = self.resend_unanswered();
+        effects.extend(token.map(|request_id| self.token_issue_effect(request_id)));
+        effects
     }
 
     fn resend_unanswered(&self) -> Vec<Effect> {

@@ -702,3 +702,19 @@ fn the_view_words_the_account_the_devices_and_the_balance_after() {
     model.update(message("bank/presence/00001/a1b2c3d4e5f6", json!({"online": true, "name": "Pixel"})));
     assert_eq!(model.view().devices_online_text.as_deref(), Some("Online now: Pixel, iPad"));
 }
+
+#[test]
+fn a_token_request_goes_out_again_when_the_ledger_comes_online_until_answered() {
+    let mut model = model().signing_in_with(SignIn::Password);
+    model.update(Event::Connect);
+    let request_id = Uuid::now_v7();
+    model.update(Event::Connected { at: at(NOW), request_id });
+    let status = |online: bool| message("bank/ledger/status", json!({"online": online}));
+    let effects = model.update(status(true));
+    assert_eq!(published_topics(&effects), ["token/issue/00001/a1b2c3d4e5f6"], "the ledger may not have heard it");
+    assert_eq!(model.update(status(true)), vec![], "only when the ledger returns");
+    let issued = json!({"status": "issued", "id": request_id, "token": "bt1.x"});
+    model.update(message("token/result/00001/a1b2c3d4e5f6", issued));
+    model.update(status(false));
+    assert_eq!(published_topics(&model.update(status(true))), Vec::<String>::new(), "answered: asked no more");
+}

@@ -195,7 +195,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let tokens = Arc::new(TokenStore::open(&dir.path().join("ledger.sqlite3")).unwrap());
         let account = AccountId::parse("00001").unwrap();
-        let token = tokens.issue(account, "a1b2c3d4e5f6", "phone", "2026-11-30T00:00:00.000Z").unwrap();
+        let token = tokens.issue(account, "a1b2c3d4e5f6", "phone", "2026-11-30T00:00:00.000Z", "r1").unwrap().unwrap();
         let logins = logins(Some(tokens.clone()));
         let by_token = Verdict::Allowed { role: Role::Account(account), by_token: true };
         assert_eq!(logins.check(&attempt("00001", &token, "bank-00001-a1b2c3d4e5f6")).await, by_token);

@@ -1,6 +1,8 @@
 //! Device tokens, kept in the ledger's SQLite file as SHA-256 digests only. A token is
 //! 256 random bits, so a fast hash is enough: nobody can guess one, and a stolen database
-//! gives no token back. One token per (account, device); issuing again replaces it.
+//! gives no token back. One token per (account, device); issuing again replaces it, but
+//! the same request twice issues once: a device sends its request again when it cannot
+//! tell whether the ledger was listening.
 //! The table lives beside the ledger's, so tokens survive restarts and `ledger-service
 //! tokens revoke` can end one while the service runs: every sign-in reads the table.
 
@@ -27,9 +29,13 @@ CREATE TABLE IF NOT EXISTS device_tokens (
     name         TEXT NOT NULL,
     token_sha256 BLOB NOT NULL UNIQUE CHECK (length(token_sha256) = 32),
     issued_at    TEXT NOT NULL,
+    request_id   TEXT,
     PRIMARY KEY (account, device)
 ) STRICT;
 ";
+
+/// Databases from before `request_id` get the column; their tokens keep working.
+const ADD_REQUEST_ID: &str = "ALTER TABLE device_tokens ADD COLUMN request_id TEXT";
 
 /// A device that holds a token, for listing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,20 +56,38 @@ impl TokenStore {
         connection.busy_timeout(BUSY_TIMEOUT)?;
         connection.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
         connection.execute_batch(SCHEMA)?;
+        let has_request_id: bool = connection.query_row(
+            "SELECT count(*) FROM pragma_table_info('device_tokens') WHERE name = 'request_id'",
+            [],
+            |row| row.get(0),
+        )?;
+        if !has_request_id {
+            connection.execute_batch(ADD_REQUEST_ID)?;
+        }
         Ok(TokenStore { connection: Mutex::new(connection) })
     }
 
-    /// A new token for `device`, replacing any it had. Durable before it returns.
-    pub fn issue(&self, account: AccountId, device: &str, name: &str, at: &str) -> Result<String, StoreError> {
+    /// A new token for `device`, replacing any it had, unless `request_id` already got
+    /// the current one (`None`: that token stays). Durable before it returns.
+    pub fn issue(
+        &self,
+        account: AccountId,
+        device: &str,
+        name: &str,
+        at: &str,
+        request_id: &str,
+    ) -> Result<Option<String>, StoreError> {
         let mut secret = [0u8; TOKEN_BYTES];
         OsRng.fill_bytes(&mut secret);
         let token = format!("{TOKEN_PREFIX}{}", Base64UrlUnpadded::encode_string(&secret));
-        self.lock().execute(
-            "INSERT INTO device_tokens (account, device, name, token_sha256, issued_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (account, device) DO UPDATE SET name = ?3, token_sha256 = ?4, issued_at = ?5",
-            params![account.as_str(), device, name, &digest(&token)[..], at],
+        let changed = self.lock().execute(
+            "INSERT INTO device_tokens (account, device, name, token_sha256, issued_at, request_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (account, device) DO UPDATE SET name = ?3, token_sha256 = ?4, issued_at = ?5, request_id = ?6
+             WHERE request_id IS NOT ?6",
+            params![account.as_str(), device, name, &digest(&token)[..], at, request_id],
         )?;
-        Ok(token)
+        Ok((changed == 1).then_some(token))
     }
 
     /// Ends the token of one device of `account`, or of all of them; returns how many ended.
@@ -126,16 +150,18 @@ mod tests {
         let path = dir.path().join("ledger.sqlite3");
         let (one, two) = (AccountId::parse("00001").unwrap(), AccountId::parse("00002").unwrap());
         let store = TokenStore::open(&path).unwrap();
-        let phone = store.issue(one, "a1b2c3d4e5f6", "Pixel 8", "2026-11-30T00:00:00.000Z").unwrap();
-        let tablet = store.issue(one, "0000000000aa", "iPad", "2026-11-30T00:00:00.000Z").unwrap();
-        store.issue(two, "a1b2c3d4e5f6", "Phone", "2026-11-30T00:00:00.000Z").unwrap();
+        let at = "2026-11-30T00:00:00.000Z";
+        let phone = store.issue(one, "a1b2c3d4e5f6", "Pixel 8", at, "r1").unwrap().unwrap();
+        let tablet = store.issue(one, "0000000000aa", "iPad", at, "r1").unwrap().unwrap();
+        store.issue(two, "a1b2c3d4e5f6", "Phone", at, "r1").unwrap();
+        assert_eq!(store.issue(one, "a1b2c3d4e5f6", "Pixel 8", at, "r1").unwrap(), None, "one token per request");
         assert!(phone.starts_with(TOKEN_PREFIX) && phone.len() == TOKEN_PREFIX.len() + 43, "{phone}");
         drop(store);
 
         let store = TokenStore::open(&path).unwrap();
         assert_eq!(store.find(phone.as_bytes()).unwrap(), Some((one, "a1b2c3d4e5f6".to_string())));
         assert_eq!(store.find(b"bt1.guess").unwrap(), None);
-        let renewed = store.issue(one, "a1b2c3d4e5f6", "Pixel 8", "2026-11-30T00:01:00.000Z").unwrap();
+        let renewed = store.issue(one, "a1b2c3d4e5f6", "Pixel 8", "2026-11-30T00:01:00.000Z", "r2").unwrap().unwrap();
         assert_eq!(store.find(phone.as_bytes()).unwrap(), None, "issuing again replaces the old token");
         assert_eq!(store.revoke(one, Some("a1b2c3d4e5f6")).unwrap(), 1);
         assert_eq!(store.find(renewed.as_bytes()).unwrap(), None);
@@ -143,5 +169,26 @@ mod tests {
         assert_eq!(store.list().unwrap().len(), 2);
         assert_eq!(store.revoke(one, None).unwrap(), 1);
         assert_eq!(store.list().unwrap().iter().map(|token| token.account).collect::<Vec<_>>(), [two]);
+    }
+
+    #[test]
+    fn a_database_from_before_request_ids_keeps_its_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        let old = SCHEMA.replace("    request_id   TEXT,\n", "");
+        assert_ne!(old, SCHEMA);
+        let connection = Connection::open(&path).unwrap();
+        connection.execute_batch(&old).unwrap();
+        connection
+            .execute(
+                "INSERT INTO device_tokens VALUES ('00001', 'a1b2c3d4e5f6', 'Pixel', ?1, 'then')",
+                params![&digest("bt1.old")[..]],
+            )
+            .unwrap();
+        drop(connection);
+        let store = TokenStore::open(&path).unwrap();
+        assert!(store.find(b"bt1.old").unwrap().is_some());
+        let one = AccountId::parse("00001").unwrap();
+        assert!(store.issue(one, "a1b2c3d4e5f6", "Pixel", "now", "r1").unwrap().is_some());
     }
 }

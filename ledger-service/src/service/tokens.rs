@@ -39,7 +39,10 @@ fn issue(store: &TokenStore, request: &TokenRequest, at: &str) -> Result<TokenRe
     };
     let name: String =
         (issue.name.as_deref().unwrap_or("")).chars().filter(|c| !c.is_control()).take(DEVICE_NAME_CHARS_MAX).collect();
-    let token = store.issue(request.account, &request.device, &name, at)?;
+    let Some(token) = store.issue(request.account, &request.device, &name, at, &issue.id.to_string())? else {
+        let message = "this request already got its token; the device keeps the one it received".to_string();
+        return Ok(TokenResult::Rejected { id: Some(issue.id), message });
+    };
     tracing::info!(account = %request.account, device = %request.device, %name, "issued a device token");
     Ok(TokenResult::Issued { id: issue.id, token })
 }
@@ -94,6 +97,9 @@ mod tests {
             answer(&store, &request(TokenAction::Issue, &format!(r#"{{"id":"{id}","name":"P\u0007ixel"}}"#)), at);
         let TokenResult::Issued { token, .. } = issued.unwrap() else { panic!("not issued") };
         assert!(store.find(token.as_bytes()).unwrap().is_some());
+        let again = answer(&store, &request(TokenAction::Issue, &format!(r#"{{"id":"{id}"}}"#)), at).unwrap();
+        assert!(matches!(again, TokenResult::Rejected { id: Some(again), .. } if again == id), "{again:?}");
+        assert!(store.find(token.as_bytes()).unwrap().is_some(), "a repeated request keeps the token it got");
         assert_eq!(store.list().unwrap()[0].name, "Pixel", "control characters are dropped");
 
         let revoke = format!(r#"{{"id":"{id}","device":"a1b2c3d4e5f6"}}"#);
