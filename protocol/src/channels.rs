@@ -89,7 +89,7 @@ pub struct ClientChannel {
     pub connected_at: Timestamp,
     /// `None` while connected.
     pub disconnected_at: Option<Timestamp>,
-    pub disconnect_reason: Option<String>,
+    pub disconnect_reason: Option<DisconnectReason>,
     /// At most [`BrokerStatus::SUBSCRIPTIONS_MAX`] filters.
     pub subscriptions: Vec<String>,
     /// Every subscription, listed or not.
@@ -98,6 +98,25 @@ pub struct ClientChannel {
     pub messages_sent: u64,
     pub bytes_received: u64,
     pub bytes_sent: u64,
+}
+
+/// Why a client's connection ended, as the broker saw it; the explorer words it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisconnectReason {
+    /// The client sent DISCONNECT: a clean goodbye.
+    ClientDisconnected,
+    /// The network connection closed without a DISCONNECT.
+    ConnectionClosed,
+    /// Nothing arrived within 1.5 keepalives.
+    KeepaliveTimeout,
+    /// Another connection took over its client id.
+    TakenOver,
+    NetworkError,
+    BrokerShutdown,
+    /// Anything else, including reasons newer brokers add.
+    #[serde(other)]
+    Other,
 }
 
 /// Over every client since the broker started, listed or not.

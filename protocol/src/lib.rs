@@ -18,7 +18,9 @@ pub use topics::{Topic, filter_within, is_device_id};
 
 pub use account::AccountId;
 pub use amount::{Amount, AmountError};
-pub use channels::{BrokerStatus, ChannelStatus, ChannelTotals, ClientChannel, ListenerProtocol, ListenerStatus};
+pub use channels::{
+    BrokerStatus, ChannelStatus, ChannelTotals, ClientChannel, DisconnectReason, ListenerProtocol, ListenerStatus,
+};
 pub use messages::{
     AppliedTransfer, BalanceUpdate, Direction, Entry, HistoryEntry, HistoryRequest, HistoryResult, Online, Presence,
     TransferFeed, TransferResult,
