@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { assertEqual, assertIncludes, bank as runBank, freePort, listening, start, stopAll } from './processes.mjs';
+import { channelsScene } from './scenes/channels.mjs';
 import { Screenshots } from './shots.mjs';
 import { WebDriver } from './webdriver.mjs';
 
@@ -162,6 +163,8 @@ async function main() {
         { selector: '#feed', from: [operatorSignIn, badAmountShot] },
       ],
     });
+
+    await channelsScene({ driver, bin, scratch, ledgerPort, screenshots, bank });
   } catch (error) {
     // What the window showed when it failed, for whoever reads the CI log.
     writeFileSync(join(shots, 'desktop-failure.png'), await driver.screenshot().catch(() => Buffer.alloc(0)));
