@@ -76,8 +76,10 @@ async fn connection(session: &Session) -> (Connection, Vec<String>) {
     (connection, subscriptions)
 }
 
+/// rmqtt reports every reason it gathered, in order: the first is the cause.
 fn disconnect_reason(reason: &Reason) -> DisconnectReason {
     match reason {
+        Reason::Reasons(reasons) => reasons.first().map_or(DisconnectReason::Other, disconnect_reason),
         Reason::ConnectDisconnect(_) => DisconnectReason::ClientDisconnected,
         Reason::ConnectRemoteClose => DisconnectReason::ConnectionClosed,
         Reason::ConnectKeepaliveTimeout => DisconnectReason::KeepaliveTimeout,
@@ -85,5 +87,19 @@ fn disconnect_reason(reason: &Reason) -> DisconnectReason {
         Reason::ConnectReadWriteError | Reason::ConnectReadWriteTimeout => DisconnectReason::NetworkError,
         Reason::Error(text) if text.contains("shutdown") => DisconnectReason::BrokerShutdown,
         _ => DisconnectReason::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_of_rmqtt_reasons_is_the_cause() {
+        let closed = Reason::Reasons(vec![Reason::ConnectRemoteClose, Reason::Unknown]);
+        assert_eq!(disconnect_reason(&closed), DisconnectReason::ConnectionClosed);
+        assert_eq!(disconnect_reason(&Reason::Reasons(Vec::new())), DisconnectReason::Other);
+        assert_eq!(disconnect_reason(&Reason::from_static("broker shutdown")), DisconnectReason::BrokerShutdown);
+        assert_eq!(disconnect_reason(&Reason::ConnectKicked(false)), DisconnectReason::TakenOver);
     }
 }
