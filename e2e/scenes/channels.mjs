@@ -69,4 +69,5 @@ export async function channelsScene({ driver, bin, scratch, ledgerPort, screensh
   const gone = await driver.until('the bank watch device, disconnected', async () =>
     (await rows(driver)).find((row) => row[0] === watchId && row[status] === 'Disconnected'));
   console.log(`   after it exits: ${gone.join(' | ')}`);
+  assertIncludes(gone[column('Connected since / disconnected at')], '(connection closed)', 'why the watch left');
 }
