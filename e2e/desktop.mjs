@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 
 import { assertEqual, assertIncludes, bank as runBank, freePort, listening, start, stopAll } from './processes.mjs';
 import { utilityScene } from './scenes/utility.mjs';
+import { channelsScene } from './scenes/channels.mjs';
 import { Screenshots } from './shots.mjs';
 import { WebDriver } from './webdriver.mjs';
 
@@ -164,6 +165,7 @@ async function main() {
       ],
     });
 
+    await channelsScene({ driver, bin, scratch, ledgerPort, screenshots, bank });
     await driver.click('#operator-sign-out');
     await utilityScene({ driver, screenshots, ledgerPort, exportsDir: join(scratch, 'desktop', 'exports') });
   } catch (error) {

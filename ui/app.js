@@ -4,6 +4,7 @@
 
 import { invoke, listen, shell } from './transport.js';
 import { wireUtility } from './utility.js';
+import { renderChannels, wireChannels } from './channels.js';
 
 const $ = (id) => document.getElementById(id);
 const screens = ['login-screen', 'customer-screen', 'operator-screen', 'utility-screen'];
@@ -202,6 +203,7 @@ function renderOperator(view) {
   $('devices-empty').hidden = devices.length > 0;
   $('devices-online').textContent = view.devices_online_text;
   setText('ignored', view.ignored_text);
+  renderChannels(view.channels, invoke, shout);
 }
 
 // --- Wiring --------------------------------------------------------------------------
@@ -222,6 +224,7 @@ $('transfer-form').addEventListener('submit', send);
 $('transfer-form').addEventListener('input', () => invoke('edit_transfer', formValues()).catch(shout));
 $('load-more').addEventListener('click', () => invoke('load_more_history').catch(shout));
 await wireUtility({ show, showSignIn });
+wireChannels(invoke, shout);
 await listen('view', renderCustomer);
 await listen('operator', renderOperator);
 await listen('session', resume);

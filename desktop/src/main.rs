@@ -99,6 +99,22 @@ fn operator_sign_out(signed: State<'_, Signed>) {
     locked(&signed.operator).take();
 }
 
+#[tauri::command]
+fn channels_sort(signed: State<'_, Signed>, column: String) -> Result<(), String> {
+    locked(&signed.operator).as_ref().ok_or_else(explorer_closed)?.sort_channels(&column);
+    Ok(())
+}
+
+#[tauri::command]
+fn channels_filter(signed: State<'_, Signed>, text: String) -> Result<(), String> {
+    locked(&signed.operator).as_ref().ok_or_else(explorer_closed)?.filter_channels(&text);
+    Ok(())
+}
+
+fn explorer_closed() -> String {
+    "The explorer is closed. Open it again.".into()
+}
+
 /// Where the outbox and device id live; `BANK_DESKTOP_DATA_DIR` gives tests their own.
 fn storage_dir(app: &AppHandle) -> Result<PathBuf, String> {
     match std::env::var_os("BANK_DESKTOP_DATA_DIR") {
@@ -124,7 +140,9 @@ fn main() {
             utility::utility_open,
             utility::utility_act,
             utility::utility_export,
-            utility::utility_close
+            utility::utility_close,
+            channels_sort,
+            channels_filter
         ])
         .run(tauri::generate_context!())
         .expect("the desktop app could not start its window");

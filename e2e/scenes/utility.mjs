@@ -91,7 +91,7 @@ export async function utilityScene({ driver, screenshots, ledgerPort, exportsDir
   console.log(`   ${notice}`);
 
   // The cards stand where the sign-in card's gradient was.
-  const utilityShot = await screenshots.take(driver, '7-utility', {
+  const utilityShot = await screenshots.take(driver, '8-utility', {
     changed: [
       { selector: '.u-connection-card', from: [signInCard] },
       { selector: '.u-history-card', from: [signInCard] },
@@ -99,7 +99,7 @@ export async function utilityScene({ driver, screenshots, ledgerPort, exportsDir
     looks: [{ selector: '.u-subscription-card', near: [255, 255, 255], tolerance: 45 }],
   });
   // The message with its diff, scrolled into view: below the fold in the shot before.
-  await screenshots.take(driver, '8-utility-message', {
+  await screenshots.take(driver, '9-utility-message', {
     show: '#u-message',
     changed: [{ selector: '#u-message', from: [utilityShot] }],
     looks: [{ selector: '#u-message', near: [255, 255, 255], tolerance: 45 }],

@@ -3,6 +3,8 @@
 //! The rules are the protocol's security boundary: an account user can only write
 //! requests for its own account and only read its own results and balance.
 //! The embedded broker calls these functions; `deploy/mosquitto/make-dynsec.py` states the same rules for Mosquitto.
+//! Operator-only topics (the transfer feed, the broker's channel status) live under `bank/`
+//! and are in no account's list, so only the operator's `bank/#` reaches them.
 
 use std::collections::HashMap;
 
@@ -229,6 +231,19 @@ mod tests {
             "token/#",
         ] {
             assert!(!may_subscribe(me, filter), "{filter}");
+        }
+    }
+
+    #[test]
+    fn only_the_ledger_publishes_the_broker_status_and_only_the_operator_reads_it() {
+        let ledger = Client { role: Role::Ledger, client_id: "ledger", by_token: false };
+        assert!(may_publish(ledger, topics::BROKER_STATUS));
+        for client in [operator(), account("00001")] {
+            assert!(!may_publish(client, topics::BROKER_STATUS), "{client:?}");
+        }
+        for filter in [topics::BROKER_STATUS, "bank/broker/#", "bank/broker/+"] {
+            assert!(may_subscribe(operator(), filter), "{filter}");
+            assert!(!may_subscribe(account("00001"), filter), "{filter}");
         }
     }
 

@@ -6,6 +6,7 @@
 
 mod account;
 mod amount;
+mod channels;
 mod messages;
 mod reason;
 mod request;
@@ -17,6 +18,9 @@ pub use topics::{Topic, filter_within, is_device_id};
 
 pub use account::AccountId;
 pub use amount::{Amount, AmountError};
+pub use channels::{
+    BrokerStatus, ChannelStatus, ChannelTotals, ClientChannel, DisconnectReason, ListenerProtocol, ListenerStatus,
+};
 pub use messages::{
     AppliedTransfer, BalanceUpdate, Direction, Entry, HistoryEntry, HistoryRequest, HistoryResult, Online, Presence,
     TransferFeed, TransferResult,

@@ -11,6 +11,8 @@ pub const TOKEN_ISSUE_ALL: &str = "token/issue/+/+";
 pub const TOKEN_REVOKE_ALL: &str = "token/revoke/+/+";
 pub const LEDGER_STATUS: &str = "bank/ledger/status";
 pub const TRANSFER_FEED: &str = "bank/ledger/transfers";
+/// The embedded broker's channel status, for the operator only.
+pub const BROKER_STATUS: &str = "bank/broker/status";
 /// What the operator's explorer subscribes to.
 pub const BALANCE_UPDATE_ALL: &str = "bank/balanceUpdate/+";
 pub const PRESENCE_ALL: &str = "bank/presence/+/+";
@@ -34,6 +36,7 @@ pub enum Topic<'a> {
     TokenResult(AccountId, &'a str),
     LedgerStatus,
     TransferFeed,
+    BrokerStatus,
 }
 
 impl<'a> Topic<'a> {
@@ -42,6 +45,7 @@ impl<'a> Topic<'a> {
         match topic {
             LEDGER_STATUS => return Some(Topic::LedgerStatus),
             TRANSFER_FEED => return Some(Topic::TransferFeed),
+            BROKER_STATUS => return Some(Topic::BrokerStatus),
             _ => {}
         }
         let account = |prefix: &str| topic.strip_prefix(prefix).and_then(AccountId::parse);
@@ -73,6 +77,7 @@ impl std::fmt::Display for Topic<'_> {
             Topic::TokenResult(account, device) => write!(f, "token/result/{account}/{device}"),
             Topic::LedgerStatus => f.write_str(LEDGER_STATUS),
             Topic::TransferFeed => f.write_str(TRANSFER_FEED),
+            Topic::BrokerStatus => f.write_str(BROKER_STATUS),
         }
     }
 }
@@ -134,6 +139,7 @@ mod tests {
             (Topic::TokenResult(account, "a1b2"), "token/result/00001/a1b2"),
             (Topic::LedgerStatus, "bank/ledger/status"),
             (Topic::TransferFeed, "bank/ledger/transfers"),
+            (Topic::BrokerStatus, "bank/broker/status"),
         ];
         for (topic, text) in topics {
             assert_eq!(topic.to_string(), text);
@@ -158,6 +164,7 @@ mod tests {
             "token/issue/00001/a/b",
             &too_long,
             "bank/ledger/status/x",
+            "bank/broker/status/x",
             "bank/elsewhere",
             "",
         ] {

@@ -47,7 +47,13 @@ pub async fn run(gateway: &Gateway, device: &Arc<Device>, caller: &Caller, comma
             drop(device.take_operator());
             Ok(Value::Null)
         }
+        Command::ChannelsSort { column } => operator(device, |operator| operator.sort_channels(&column)),
+        Command::ChannelsFilter { text } => operator(device, |operator| operator.filter_channels(&text)),
     }
+}
+
+fn operator(device: &Device, act: impl FnOnce(&Operator)) -> Result<Value, String> {
+    device.with_operator(act).map(|()| Value::Null).ok_or_else(|| "The explorer is closed. Open it again.".into())
 }
 
 fn customer<T>(device: &Device, act: impl FnOnce(&Session) -> T) -> Result<T, String> {

@@ -161,6 +161,10 @@ impl Device {
         }
     }
 
+    pub fn with_operator<T>(&self, act: impl FnOnce(&Operator) -> T) -> Option<T> {
+        self.lock().operator.as_ref().map(act)
+    }
+
     pub fn take_operator(&self) -> Option<Operator> {
         self.operator.send_replace(None);
         self.lock().operator.take()

@@ -22,6 +22,8 @@ pub enum Command {
     LoadMoreHistory,
     OperatorSignIn { password: String },
     OperatorSignOut,
+    ChannelsSort { column: String },
+    ChannelsFilter { text: String },
 }
 
 #[derive(Debug, PartialEq, Deserialize)]
@@ -43,8 +45,18 @@ struct OperatorSignInArgs {
     password: String,
 }
 
-const COMMANDS: &str =
-    "sign_in, sign_out, edit_transfer, transfer, load_more_history, operator_sign_in, operator_sign_out";
+#[derive(Deserialize)]
+struct ChannelsSortArgs {
+    column: String,
+}
+
+#[derive(Deserialize)]
+struct ChannelsFilterArgs {
+    text: String,
+}
+
+const COMMANDS: &str = "sign_in, sign_out, edit_transfer, transfer, load_more_history, operator_sign_in, \
+                        operator_sign_out, channels_sort, channels_filter";
 
 #[derive(Debug, PartialEq)]
 pub struct Request {
@@ -95,6 +107,8 @@ impl Command {
                 Command::OperatorSignIn { password: decode_args::<OperatorSignInArgs>(name, args)?.password }
             }
             "operator_sign_out" => Command::OperatorSignOut,
+            "channels_sort" => Command::ChannelsSort { column: decode_args::<ChannelsSortArgs>(name, args)?.column },
+            "channels_filter" => Command::ChannelsFilter { text: decode_args::<ChannelsFilterArgs>(name, args)?.text },
             _ => {
                 return Err(format!(
                     "Unknown command {:?}; this server knows {COMMANDS}. Reload the page.",
@@ -159,6 +173,14 @@ mod tests {
         assert_eq!(
             Request::parse(r#"{"id":2,"command":"load_more_history"}"#).unwrap().command,
             Command::LoadMoreHistory
+        );
+        assert_eq!(
+            Request::parse(r#"{"id":8,"command":"channels_sort","args":{"column":"messages_sent"}}"#).unwrap().command,
+            Command::ChannelsSort { column: "messages_sent".into() }
+        );
+        assert_eq!(
+            Request::parse(r#"{"id":9,"command":"channels_filter","args":{"text":"0001"}}"#).unwrap().command,
+            Command::ChannelsFilter { text: "0001".into() }
         );
     }
 

@@ -44,7 +44,8 @@ pub fn sentence(text: impl std::fmt::Display) -> String {
     }
 }
 
-fn group_thousands(mut units: u64) -> String {
+/// `1,234,567`.
+pub fn group_thousands(mut units: u64) -> String {
     let mut groups = Vec::new();
     while units >= 1000 {
         groups.push(format!("{:03}", units % 1000));

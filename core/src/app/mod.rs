@@ -15,7 +15,7 @@ mod view;
 #[cfg(test)]
 mod tests;
 
-pub use format::{money, signed_money, time as local_time};
+pub use format::{group_thousands, money, signed_money, time as local_time};
 pub use model::{Connection, Effect, Event, Identity, Model, SignIn};
 pub use notice::{Notice, NoticeTone};
 pub use outbox::{OUTBOX_MAX, PendingTransfer};

@@ -4,6 +4,10 @@
 //! online, and whether the ledger is up. Every payload is untrusted; a bad one is
 //! counted and changes nothing.
 
+mod channels;
+
+pub use channels::{ChannelRow, ChannelsView, ColumnHead, ListenerRow};
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -21,9 +25,27 @@ const DEVICE_NAME_CHARS_MAX: usize = 64;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Input {
     Connected,
-    Lost { reason: String, retry_in: Duration },
-    LoginRefused { reason: String },
-    Message { topic: String, payload: Vec<u8>, retained: bool, received_at: DateTime<Utc> },
+    Lost {
+        reason: String,
+        retry_in: Duration,
+    },
+    LoginRefused {
+        reason: String,
+    },
+    Message {
+        topic: String,
+        payload: Vec<u8>,
+        retained: bool,
+        received_at: DateTime<Utc>,
+    },
+    /// The operator clicked a Channels column head: its `key`, as the view gave it.
+    SortChannels {
+        column: String,
+    },
+    /// The operator typed in the Channels filter: client ids and users containing it are shown.
+    FilterChannels {
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +63,7 @@ pub struct Explorer {
     balances: BTreeMap<AccountId, (Amount, u64)>,
     transfers: Vec<AppliedTransfer>,
     devices: BTreeMap<(AccountId, String), Device>,
+    channels: channels::Channels,
     ignored_messages: u64,
 }
 
@@ -62,6 +85,8 @@ pub struct OperatorView {
     pub ignored_messages: u64,
     /// Set when malformed messages were ignored: someone is publishing bad data.
     pub ignored_text: Option<String>,
+    /// The broker's clients and listeners: MQ Explorer's channel status.
+    pub channels: ChannelsView,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -105,13 +130,17 @@ impl Explorer {
             balances: BTreeMap::new(),
             transfers: Vec::new(),
             devices: BTreeMap::new(),
+            channels: channels::Channels::new(utc_offset),
             ignored_messages: 0,
         }
     }
 
     pub fn update(&mut self, input: Input) {
         match input {
-            Input::Connected => self.connection = Connection::Online,
+            Input::Connected => {
+                self.connection = Connection::Online;
+                self.channels.reconnected();
+            }
             Input::Lost { reason, retry_in } => self.connection = Connection::Offline { reason, retry_in },
             Input::LoginRefused { reason } => self.connection = Connection::LoginFailed { reason },
             Input::Message { topic, payload, retained, received_at } => {
@@ -119,6 +148,8 @@ impl Explorer {
                     self.ignored_messages += 1;
                 }
             }
+            Input::SortChannels { column } => self.channels.sort(&column, self.utc_offset),
+            Input::FilterChannels { text } => self.channels.filter(&text, self.utc_offset),
         }
     }
 
@@ -131,6 +162,7 @@ impl Explorer {
             Some(Topic::TransferFeed) => self.on_feed(payload),
             Some(Topic::BalanceUpdate(account)) => self.on_balance(account, payload),
             Some(Topic::Presence(account, device)) => self.on_presence(account, device, payload, retained, received_at),
+            Some(Topic::BrokerStatus) => self.channels.receive(payload, self.utc_offset),
             _ => false,
         }
     }
@@ -213,6 +245,7 @@ impl Explorer {
             ignored_text: (self.ignored_messages > 0).then(|| {
                 format!("{} malformed messages ignored (someone is publishing bad data).", self.ignored_messages)
             }),
+            channels: self.channels.view().clone(),
         }
     }
 

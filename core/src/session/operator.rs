@@ -16,10 +16,13 @@ use crate::protocol::topics;
 /// The operator's user name, as the ledger's access rules define it.
 const OPERATOR_USER: &str = "operator";
 const VIEW_INTERVAL_MS_MIN: u64 = 50;
+/// Room for the broker's channel status of a thousand clients ([`crate::protocol::BrokerStatus::BYTES_MAX`]).
+const PACKET_BYTES_MAX: usize = 1024 * 1024;
 
 /// Signed in as the operator. Dropping it disconnects.
 pub struct Operator {
     explorer: Arc<Mutex<Explorer>>,
+    views: watch::Sender<OperatorView>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -48,7 +51,7 @@ impl Operator {
         }
         let tls = tls.then(|| link::tls_config(None)).transpose().map_err(|error| error.to_string())?;
         let client_id = format!("operator-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        let mut options = link::options(client_id, host, port, tls);
+        let mut options = bank_mqtt::client::options(client_id, host, port, PACKET_BYTES_MAX, tls);
         options
             .set_credentials(OPERATOR_USER, password)
             .set_clean_session(true)
@@ -61,16 +64,30 @@ impl Operator {
         let (views, changes) = watch::channel(explorer.lock().unwrap_or_else(PoisonError::into_inner).view());
         let (stop, stopped) = oneshot::channel();
         let report = {
-            let explorer = explorer.clone();
+            let (explorer, views) = (explorer.clone(), views.clone());
             move |event| on_link_event(&explorer, &views, &client, event)
         };
         runtime().spawn(link::run(eventloop, stopped, report, format!("{host}:{port}"), None));
         runtime().spawn(deliver(changes, show));
-        Ok(Operator { explorer, _stop: stop })
+        Ok(Operator { explorer, views, _stop: stop })
     }
 
     pub fn view(&self) -> OperatorView {
         self.explorer.lock().unwrap_or_else(PoisonError::into_inner).view()
+    }
+
+    /// Sorts the Channels view by the column with this key (a second time: the other way).
+    pub fn sort_channels(&self, column: &str) {
+        self.update(Input::SortChannels { column: column.into() });
+    }
+
+    /// Shows the channels whose client id or user contains `text`.
+    pub fn filter_channels(&self, text: &str) {
+        self.update(Input::FilterChannels { text: text.into() });
+    }
+
+    fn update(&self, input: Input) {
+        apply(&self.explorer, &self.views, input);
     }
 }
 
@@ -82,8 +99,13 @@ fn on_link_event(
 ) {
     let input = match event {
         link::LinkEvent::Connected => {
-            let filters =
-                [topics::BALANCE_UPDATE_ALL, topics::TRANSFER_FEED, topics::PRESENCE_ALL, topics::LEDGER_STATUS];
+            let filters = [
+                topics::BALANCE_UPDATE_ALL,
+                topics::TRANSFER_FEED,
+                topics::PRESENCE_ALL,
+                topics::LEDGER_STATUS,
+                topics::BROKER_STATUS,
+            ];
             // A subscription that cannot be queued now is made again on the next CONNACK.
             let _ =
                 client.try_subscribe_many(filters.map(|filter| SubscribeFilter::new(filter.into(), QoS::AtLeastOnce)));
@@ -95,6 +117,10 @@ fn on_link_event(
         link::LinkEvent::Lost { reason, retry_in } => Input::Lost { reason, retry_in },
         link::LinkEvent::LoginRefused { reason } => Input::LoginRefused { reason },
     };
+    apply(explorer, views, input);
+}
+
+fn apply(explorer: &Mutex<Explorer>, views: &watch::Sender<OperatorView>, input: Input) {
     let view = {
         let mut explorer = explorer.lock().unwrap_or_else(PoisonError::into_inner);
         explorer.update(input);

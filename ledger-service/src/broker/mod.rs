@@ -4,9 +4,11 @@
 //! The ledger does not talk to it directly: it connects through rumqttc like any
 //! device, so embedded and external brokers differ only by URL.
 
+pub mod channels;
 mod hooks;
 mod pace;
 
+pub use channels::Recorder;
 pub use pace::Pace;
 
 use std::net::SocketAddr;
@@ -21,6 +23,8 @@ use rmqtt::hook::Type;
 use rmqtt::net::Builder;
 use rmqtt::server::MqttServer;
 use rmqtt::types::{Message, Reason};
+
+use bank_protocol::ListenerProtocol;
 
 use crate::login::Logins;
 
@@ -47,6 +51,7 @@ pub struct BrokerSettings {
 
 pub struct EmbeddedBroker {
     context: ServerContext,
+    channels: Arc<Recorder>,
     task: tokio::task::JoinHandle<()>,
     closing: Arc<AtomicBool>,
 }
@@ -65,9 +70,13 @@ impl EmbeddedBroker {
             .await
             .map_err(|error| format!("cannot start the retained-message store: {error}"))?;
         let closing = Arc::new(AtomicBool::new(false));
-        register_hooks(&context, hooks::AccessHook::new(settings.logins, settings.pace), closing.clone()).await;
+        let channels = Arc::new(Recorder::default());
+        let access = hooks::AccessHook::new(settings.logins, settings.pace);
+        register_hooks(&context, access, closing.clone(), channels.clone()).await;
 
-        let tcp = listener("mqtt", settings.listen).bind().and_then(|builder| builder.tcp()).map_err(|error| {
+        let tcp = listener("mqtt", settings.listen);
+        channels.add_listener(described(&tcp, 1, ListenerProtocol::MqttTcp));
+        let tcp = tcp.bind().and_then(|builder| builder.tcp()).map_err(|error| {
             format!(
                 "cannot listen for MQTT on {}: {error}. If another broker (such as the mosquitto \
                      service) holds the port, stop it, or pick another port with --mqtt-listen",
@@ -76,7 +85,9 @@ impl EmbeddedBroker {
         })?;
         let mut server = MqttServer::new(context.clone()).listener_by_id(tcp, 1);
         if let Some(tls) = &settings.tls {
-            let listener = listener("mqtts", tls.listen)
+            let listener = listener("mqtts", tls.listen);
+            channels.add_listener(described(&listener, 2, ListenerProtocol::MqttTls));
+            let listener = listener
                 .tls_cert(Some(tls.cert.to_string_lossy()))
                 .tls_key(Some(tls.key.to_string_lossy()))
                 .bind()
@@ -93,12 +104,19 @@ impl EmbeddedBroker {
         }
         // Not `MqttServer::start()`: that exits the process on error.
         let server = server.build();
+        let stopped = channels.clone();
         let task = tokio::spawn(async move {
             if let Err(error) = server.run().await {
                 tracing::error!("embedded MQTT broker stopped: {error:?}");
             }
+            stopped.listeners_stopped();
         });
-        Ok(EmbeddedBroker { context, task, closing })
+        Ok(EmbeddedBroker { context, channels, task, closing })
+    }
+
+    /// What the broker records about its clients, for [`channels::publisher`].
+    pub fn channels(&self) -> Arc<Recorder> {
+        self.channels.clone()
     }
 
     /// Closes the listeners and every session. rmqtt has no shutdown of its own.
@@ -132,7 +150,23 @@ fn listener(name: &str, address: SocketAddr) -> Builder {
         .message_expiry_interval(MESSAGE_EXPIRY)
 }
 
-async fn register_hooks(context: &ServerContext, access: hooks::AccessHook, closing: Arc<AtomicBool>) {
+/// A listener as the channel status lists it; `id` is the one given to `listener_by_id`.
+fn described(builder: &Builder, id: u16, protocol: ListenerProtocol) -> channels::Listener {
+    channels::Listener {
+        id,
+        name: builder.name.clone(),
+        protocol,
+        address: builder.laddr,
+        connections_max: u64::try_from(builder.max_connections).unwrap_or(u64::MAX),
+    }
+}
+
+async fn register_hooks(
+    context: &ServerContext,
+    access: hooks::AccessHook,
+    closing: Arc<AtomicBool>,
+    channels: Arc<Recorder>,
+) {
     let register = context.extends.hook_mgr().register();
     let access = Arc::new(access);
     let hooks = [
@@ -146,5 +180,8 @@ async fn register_hooks(context: &ServerContext, access: hooks::AccessHook, clos
         register.add_priority(hook, 1000, Box::new(hooks::Shared(access.clone()))).await;
     }
     register.add(Type::MessageExpiryCheck, Box::new(hooks::ClosingHook(closing))).await;
+    for hook in channels::hook::TYPES {
+        register.add(hook, Box::new(channels::hook::ChannelsHook(channels.clone()))).await;
+    }
     register.start().await;
 }

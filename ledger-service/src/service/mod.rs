@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, watch};
 
 pub use connection::Endpoint;
 
-use crate::broker::{BrokerSettings, EmbeddedBroker, Pace, TlsListener};
+use crate::broker::{BrokerSettings, EmbeddedBroker, Pace, TlsListener, channels};
 use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::ledger::{SqliteStore, StoreError};
@@ -74,6 +74,9 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
     let (request_tx, request_rx) = mpsc::channel(connection::REQUESTS_QUEUED_MAX);
     let (connections_tx, connections_rx) = watch::channel(0);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let recorder = broker.as_ref().map(EmbeddedBroker::channels);
+    let status = channels::publisher::run(client.clone(), recorder, connections_rx.clone(), shutdown_rx.clone());
+    let status = tokio::spawn(status);
     let feed = feed::Feed::load(&store)?;
     let worker = worker::Worker {
         client: client.clone(),
@@ -94,6 +97,7 @@ pub async fn run(args: RunArgs) -> Result<(), ServiceError> {
     };
     tracing::info!("shutting down");
     let _ = shutdown_tx.send(true);
+    status.abort();
     if !worker.is_finished() && tokio::time::timeout(SHUTDOWN_WORKER_MAX, worker).await.is_err() {
         tracing::warn!("the broker stopped taking messages; shutting down without waiting for it");
     }

@@ -2,6 +2,7 @@
 //! broker and against Mosquitto with the shipped configuration.
 
 mod cases;
+mod channels;
 mod harness;
 mod logins;
 mod mqtt5;
@@ -46,6 +47,7 @@ on_both_brokers!(
     group_commit_shares_transactions_between_concurrent_requests,
     the_transfer_feed_is_for_the_operator_only,
     token_topics_belong_to_their_device,
+    the_broker_status_is_for_the_operator_only,
 );
 
 /// Only an external broker keeps running while the ledger is down.
