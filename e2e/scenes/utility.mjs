@@ -22,7 +22,7 @@ const clickRow = (driver, [event, topic]) => driver.run(`
   rows.at(-1).click();`, event, topic);
 
 export async function utilityScene({ driver, screenshots, ledgerPort, exportsDir }) {
-  console.log('7. the MQTT client utility connects as 00001');
+  console.log('8. the MQTT client utility connects as 00001');
   const signInCard = await screenshots.capture(driver, 'the sign-in card before the utility');
   await driver.click('#mode-utility');
   await driver.until('the utility screen', () => driver.text('#u-connection-text'), (text) => text === 'Disconnected');
