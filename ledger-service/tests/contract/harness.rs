@@ -221,7 +221,7 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Runs Mosquitto with the shipped config and dynamic-security file, moved to a free port and a temp dir.
-fn start_mosquitto(dir: &Path, port: u16) -> Child {
+pub fn start_mosquitto(dir: &Path, port: u16) -> Child {
     let shipped = repo_root().join("deploy/mosquitto");
     let dynsec = dir.join("dynamic-security.json");
     std::fs::copy(shipped.join("dynamic-security.json"), &dynsec).unwrap();

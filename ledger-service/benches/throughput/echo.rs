@@ -1,0 +1,110 @@
+//! The "echo ledger": logs in as the ledger and answers every request with the messages
+//! the real ledger would send for it, the same sizes, in the same order, in batches of what
+//! arrived together, but with no store, no checks and no fsync. What the real ledger does
+//! more slowly than this is the ledger's own cost; the rest is the broker's.
+
+use std::collections::HashMap;
+
+use bank_protocol::{
+    AccountId, Amount, AppliedTransfer, BalanceUpdate, Direction, Entry, Timestamp, Topic, TransferFeed, TransferResult,
+};
+use rumqttc::{AsyncClient, Event, Packet, Publish, QoS};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::brokers::Bare;
+use crate::load;
+
+const BATCH_MAX: usize = 256;
+const REQUESTS_QUEUED_MAX: usize = 4096;
+
+pub async fn transfers_per_s(broker: &Bare) -> f64 {
+    let mut options = broker.options("ledger", &broker.ledger_password);
+    // Acknowledged after the answers, as the ledger does: the broker's in-flight window paces it.
+    options.set_manual_acks(true).set_clean_session(true);
+    let (client, mut eventloop) = bank_mqtt::client::client(options, 1024);
+    let (requests_tx, requests) = mpsc::channel::<Publish>(REQUESTS_QUEUED_MAX);
+    let (subscribed_tx, subscribed) = oneshot::channel();
+    let pump = tokio::spawn(async move {
+        let mut subscribed_tx = Some(subscribed_tx);
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::Publish(publish))) => {
+                    requests_tx.try_send(publish).expect("the echo keeps up");
+                }
+                Ok(Event::Incoming(Packet::SubAck(_))) => drop(subscribed_tx.take().map(|tx| tx.send(()))),
+                Ok(_) => {}
+                Err(error) => panic!("echo ledger lost its connection: {error}"),
+            }
+        }
+    });
+    client.subscribe("bank/transfer/request/+", QoS::AtLeastOnce).await.unwrap();
+    subscribed.await.unwrap();
+    let worker = tokio::spawn(answer(client, requests));
+    let peak = load::pipelined(|account| broker.options(account, "demo")).await;
+    pump.abort();
+    worker.abort();
+    peak.per_s
+}
+
+async fn answer(client: AsyncClient, mut requests: mpsc::Receiver<Publish>) {
+    let mut versions: HashMap<AccountId, u64> = HashMap::new();
+    let mut batch = Vec::with_capacity(BATCH_MAX);
+    let feed = feed_json();
+    while requests.recv_many(&mut batch, BATCH_MAX).await > 0 {
+        let at = Timestamp::now();
+        let mut updates = Vec::new();
+        let mut results = Vec::new();
+        for publish in &batch {
+            let Some(Topic::TransferRequest(payer)) = Topic::parse(&publish.topic) else { continue };
+            let request: serde_json::Value = serde_json::from_slice(&publish.payload).unwrap();
+            let id: Uuid = request["id"].as_str().unwrap().parse().unwrap();
+            let payee = AccountId::parse(request["to"].as_str().unwrap()).unwrap();
+            let amount = Amount::from_cents(1);
+            for (account, direction, counterparty) in [(payer, Direction::Out, payee), (payee, Direction::In, payer)] {
+                let version = versions.entry(account).or_insert(0);
+                *version += 1;
+                let entry = Entry { id, direction, counterparty, amount, memo: None, at };
+                updates.push(BalanceUpdate {
+                    account,
+                    balance: Amount::from_cents(99_999),
+                    version: *version,
+                    entry: Some(entry),
+                });
+            }
+            let result =
+                TransferResult::Accepted { id, balance: Amount::from_cents(99_999), version: versions[&payer] };
+            results.push((payer, result));
+        }
+        for update in &updates {
+            let payload = serde_json::to_vec(update).unwrap();
+            client
+                .publish(Topic::BalanceUpdate(update.account).to_string(), QoS::AtLeastOnce, true, payload)
+                .await
+                .unwrap();
+        }
+        if !results.is_empty() {
+            client.publish("bank/ledger/transfers", QoS::AtLeastOnce, true, feed.clone()).await.unwrap();
+        }
+        for (payer, result) in &results {
+            let payload = serde_json::to_vec(result).unwrap();
+            client.publish(Topic::TransferResult(*payer).to_string(), QoS::AtLeastOnce, false, payload).await.unwrap();
+        }
+        for publish in batch.drain(..) {
+            client.ack(&publish).await.unwrap();
+        }
+    }
+}
+
+/// A full operator feed, as the ledger publishes after a batch.
+fn feed_json() -> Vec<u8> {
+    let transfer = AppliedTransfer {
+        id: Uuid::now_v7(),
+        from: AccountId::parse("00001").unwrap(),
+        to: AccountId::parse("00005").unwrap(),
+        amount: Amount::from_cents(1),
+        memo: None,
+        at: Timestamp::now(),
+    };
+    serde_json::to_vec(&TransferFeed { transfers: vec![transfer; TransferFeed::LEN_MAX] }).unwrap()
+}
