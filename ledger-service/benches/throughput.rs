@@ -50,6 +50,9 @@ async fn main() {
     );
     let engine_per_s = engine::transfers_per_s();
     eprintln!("engine alone: {engine_per_s:.0} transfers/s");
+    if std::env::var_os("THROUGHPUT_ENGINE_ONLY").is_some() {
+        return; // for profiling the engine alone, e.g. under valgrind --tool=callgrind
+    }
     let embedded = column(Broker::Embedded, payload_bytes).await;
     let mosquitto = column(Broker::Mosquitto, payload_bytes).await;
     print_table(&[embedded, mosquitto], engine_per_s, payload_bytes);
@@ -81,7 +84,7 @@ fn print_table(columns: &[Column; 2], engine_per_s: f64, payload_bytes: usize) {
     let row = |what: &str, cell: &dyn Fn(&Column) -> String| {
         println!("| {what} | {} | {} |", cell(&columns[0]), cell(&columns[1]));
     };
-    let rate = |value: f64| format!("{:.0}", value);
+    let rate = |value: f64| format!("{value:.0}");
     println!();
     println!("| | embedded (rmqtt) | Mosquitto |");
     println!("|---|---:|---:|");

@@ -3,10 +3,12 @@
 //! arrived together, but with no store, no checks and no fsync. What the real ledger does
 //! more slowly than this is the ledger's own cost; the rest is the broker's.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
 
 use bank_protocol::{
-    AccountId, Amount, AppliedTransfer, BalanceUpdate, Direction, Entry, Timestamp, Topic, TransferFeed, TransferResult,
+    AccountId, Amount, AppliedTransfer, BalanceUpdate, Direction, Entry, HistoryEntry, Timestamp, Topic, TransferFeed,
+    TransferResult,
 };
 use rumqttc::{AsyncClient, Event, Packet, Publish, QoS};
 use tokio::sync::{mpsc, oneshot};
@@ -17,6 +19,8 @@ use crate::load;
 
 const BATCH_MAX: usize = 256;
 const REQUESTS_QUEUED_MAX: usize = 4096;
+/// The ledger's pace for the operator's feed.
+const FEED_INTERVAL: Duration = Duration::from_millis(250);
 
 pub async fn transfers_per_s(broker: &Bare) -> f64 {
     let mut options = broker.options("ledger", &broker.ledger_password);
@@ -51,9 +55,10 @@ async fn answer(client: AsyncClient, mut requests: mpsc::Receiver<Publish>) {
     let mut versions: HashMap<AccountId, u64> = HashMap::new();
     let mut batch = Vec::with_capacity(BATCH_MAX);
     let feed = feed_json();
+    let mut feed_published = Instant::now() - FEED_INTERVAL;
     while requests.recv_many(&mut batch, BATCH_MAX).await > 0 {
         let at = Timestamp::now();
-        let mut updates = Vec::new();
+        let mut changes: BTreeMap<AccountId, Vec<HistoryEntry>> = BTreeMap::new();
         let mut results = Vec::new();
         for publish in &batch {
             let Some(Topic::TransferRequest(payer)) = Topic::parse(&publish.topic) else { continue };
@@ -65,26 +70,24 @@ async fn answer(client: AsyncClient, mut requests: mpsc::Receiver<Publish>) {
                 let version = versions.entry(account).or_insert(0);
                 *version += 1;
                 let entry = Entry { id, direction, counterparty, amount, memo: None, at };
-                updates.push(BalanceUpdate {
-                    account,
-                    balance: Amount::from_cents(99_999),
-                    version: *version,
-                    entry: Some(entry),
-                });
+                let row = HistoryEntry { version: *version, balance: Amount::from_cents(99_999), entry };
+                changes.entry(account).or_default().push(row);
             }
             let result =
                 TransferResult::Accepted { id, balance: Amount::from_cents(99_999), version: versions[&payer] };
             results.push((payer, result));
         }
-        for update in &updates {
-            let payload = serde_json::to_vec(update).unwrap();
-            client
-                .publish(Topic::BalanceUpdate(update.account).to_string(), QoS::AtLeastOnce, true, payload)
-                .await
-                .unwrap();
+        // As the ledger: one update per changed account per batch, then the paced feed, then results.
+        for (account, entries) in changes {
+            for chunk in entries.chunks(BalanceUpdate::ENTRIES_MAX) {
+                let payload = serde_json::to_vec(&BalanceUpdate::coalesced(account, chunk.to_vec())).unwrap();
+                let topic = Topic::BalanceUpdate(account).to_string();
+                client.publish(topic, QoS::AtLeastOnce, true, payload).await.unwrap();
+            }
         }
-        if !results.is_empty() {
+        if !results.is_empty() && feed_published.elapsed() >= FEED_INTERVAL {
             client.publish("bank/ledger/transfers", QoS::AtLeastOnce, true, feed.clone()).await.unwrap();
+            feed_published = Instant::now();
         }
         for (payer, result) in &results {
             let payload = serde_json::to_vec(result).unwrap();

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use bank_protocol::{AccountId, Amount, BalanceUpdate, Direction, Entry, Timestamp, TransferResult};
+use bank_protocol::{AccountId, Amount, BalanceUpdate, Direction, Entry, HistoryEntry, Timestamp, TransferResult};
 use uuid::Uuid;
 
 use crate::brokers::Bare;
@@ -28,12 +28,8 @@ pub fn payload_bytes() -> usize {
         memo: None,
         at: Timestamp::now(),
     };
-    let update = BalanceUpdate {
-        account: account("00001"),
-        balance: Amount::from_cents(99_999),
-        version: 1234,
-        entry: Some(entry),
-    };
+    let row = HistoryEntry { version: 1234, balance: Amount::from_cents(99_999), entry };
+    let update = BalanceUpdate::coalesced(account("00001"), vec![row]);
     let sizes = [request.len(), serde_json::to_vec(&result).unwrap().len(), serde_json::to_vec(&update).unwrap().len()];
     (sizes[0] + sizes[1] + 2 * sizes[2]) / 4
 }
