@@ -17,6 +17,8 @@ mod harness;
 mod brokers;
 #[path = "throughput/count.rs"]
 mod count;
+#[path = "throughput/cpu.rs"]
+mod cpu;
 #[path = "throughput/echo.rs"]
 mod echo;
 #[path = "throughput/engine.rs"]
@@ -35,6 +37,8 @@ struct Column {
     e2e_per_s: f64,
     messages: count::Counted,
     latency: load::Latency,
+    /// CPU time per process and thread group during the end-to-end run.
+    e2e_cpu: String,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -73,11 +77,15 @@ async fn column(broker: Broker, payload_bytes: usize) -> Column {
     }
     let ledger = Ledger::start_with(broker, args).await;
     let counter = count::Counter::start(&ledger).await;
+    let mut processes = vec![("ledger-service", ledger.pid()), ("bench clients", std::process::id())];
+    processes.extend(ledger.mosquitto_pid().map(|pid| ("mosquitto", pid)));
+    let watch = cpu::Watch::start(&processes);
     let e2e = load::pipelined(|account| ledger.options(account, "demo")).await;
+    let e2e_cpu = watch.finish();
     let messages = counter.finish(e2e.transfers).await;
     eprintln!("{broker:?}: end to end {:.0} transfers/s, {} messages per transfer", e2e.per_s, messages.per_transfer());
     let latency = load::open_loop(&ledger, e2e.per_s / 2.0).await;
-    Column { raw_msgs_per_s, echo_per_s, e2e_per_s: e2e.per_s, messages, latency }
+    Column { raw_msgs_per_s, echo_per_s, e2e_per_s: e2e.per_s, messages, latency, e2e_cpu }
 }
 
 fn print_table(columns: &[Column; 2], engine_per_s: f64, payload_bytes: usize) {
@@ -97,4 +105,5 @@ fn print_table(columns: &[Column; 2], engine_per_s: f64, payload_bytes: usize) {
     row("messages per transfer, counted at a `bank/#` subscriber", &|c| c.messages.per_transfer());
     row("latency at 50 % load, request → payee's balanceUpdate: rate/s", &|c| rate(c.latency.rate_per_s));
     row("… p50 / p99 / max ms", &|c| c.latency.summary());
+    row("CPU seconds during the end-to-end run", &|c| c.e2e_cpu.clone());
 }

@@ -13,7 +13,7 @@ use crate::harness::{Client, Ledger};
 
 pub const PAYERS: [&str; 4] = ["00001", "00002", "00003", "00004"];
 const PAYEE: &str = "00005";
-pub const TRANSFERS_PER_PAYER: usize = 2_500;
+pub const TRANSFERS_PER_PAYER: usize = 7_500;
 /// Requests a payer has in flight at most: 4 × 256 stays far below the ledger's queue of 4,096.
 pub const WINDOW: usize = 256;
 const RESULT_WAIT_MAX: Duration = Duration::from_secs(60);

@@ -11,7 +11,7 @@ use crate::brokers::Bare;
 use crate::load::PAYERS;
 
 pub const PAIRS: usize = 4;
-pub const MESSAGES_PER_PAIR: usize = 5_000;
+pub const MESSAGES_PER_PAIR: usize = 20_000;
 const DELIVERY_WAIT_MAX: Duration = Duration::from_secs(60);
 
 /// The mean size of the request, the result and the two balance updates of one transfer.

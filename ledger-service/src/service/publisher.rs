@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use bank_protocol::{BalanceUpdate, Online, Topic, topics};
-use rumqttc::{AsyncClient, Publish, QoS};
+use rumqttc::{AsyncClient, QoS};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -22,8 +22,8 @@ pub const OUTGOING_QUEUED_MAX: usize = 2;
 pub const FEED_INTERVAL: Duration = Duration::from_millis(250);
 
 pub enum Outgoing {
-    /// A committed batch, and the requests to acknowledge once its answers are out.
-    Batch { committed: Committed, requests: Vec<Publish> },
+    /// A committed (and acknowledged) batch.
+    Batch(Committed),
     /// Every balance as it stands, after a (re)connect: a restarted broker may have lost
     /// them. "Online" follows them.
     Snapshots(Vec<AccountState>),
@@ -45,11 +45,11 @@ impl Publisher {
             tokio::select! {
                 biased;
                 item = self.outgoing.recv() => match item {
-                    Some(Outgoing::Batch { committed, requests }) => {
+                    Some(Outgoing::Batch(committed)) => {
                         if self.feed.record(&committed.applied.batch) && feed_due.is_none() {
                             feed_due = Some(feed_published + FEED_INTERVAL);
                         }
-                        self.publish_batch(&committed, &requests).await?;
+                        self.publish_batch(&committed).await?;
                     }
                     Some(Outgoing::Snapshots(accounts)) => {
                         self.announce(&accounts).await?;
@@ -71,7 +71,7 @@ impl Publisher {
 
     /// Balances first, then results: the broker handles one connection's messages in order,
     /// so by the time a payer sees its result, every retained balance it changed is current.
-    async fn publish_batch(&self, committed: &Committed, requests: &[Publish]) -> Result<(), ServiceError> {
+    async fn publish_batch(&self, committed: &Committed) -> Result<(), ServiceError> {
         let started = std::time::Instant::now();
         let client = &self.client;
         for update in &committed.applied.updates {
@@ -89,10 +89,11 @@ impl Publisher {
             let payload = serde_json::to_vec(result).expect("token results always serialise");
             client.publish(Topic::TokenResult(*account, device).to_string(), QoS::AtLeastOnce, false, payload).await?;
         }
-        for request in requests {
-            client.ack(request).await?;
-        }
-        tracing::debug!(requests = requests.len(), publish_us = started.elapsed().as_micros(), "batch published");
+        tracing::debug!(
+            results = committed.applied.results.len(),
+            publish_us = started.elapsed().as_micros(),
+            "batch published"
+        );
         Ok(())
     }
 

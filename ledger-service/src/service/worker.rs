@@ -1,7 +1,7 @@
 //! The group-commit loop. Requests that arrive together are applied and committed in
-//! one SQLite transaction; only then does the publisher get the batch to publish its
-//! results and balances and acknowledge its requests, so nothing anyone sees can be lost
-//! by a crash. The worker commits the next batch while the publisher works.
+//! one SQLite transaction; only then are they acknowledged and handed to the publisher
+//! for their results and balances, so nothing anyone sees can be lost by a crash. The
+//! worker commits the next batch while the publisher works.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -123,7 +123,11 @@ impl Loop {
         let started = Instant::now();
         let committed = self.commit(sort_requests(&publishes)).await?;
         let (requests, commit_us) = (publishes.len(), started.elapsed().as_micros());
-        self.hand_over(Outgoing::Batch { committed, requests: publishes }).await?;
+        // Committed, so durable: the broker may send the next requests while these are answered.
+        for publish in &publishes {
+            self.client.ack(publish).await?;
+        }
+        self.hand_over(Outgoing::Batch(committed)).await?;
         tracing::debug!(requests, commit_us, total_us = started.elapsed().as_micros(), "batch done");
         Ok(())
     }

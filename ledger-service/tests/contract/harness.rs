@@ -95,6 +95,11 @@ impl Ledger {
         self.process.as_ref().expect("ledger is running").id()
     }
 
+    #[allow(dead_code)] // for the throughput bench's CPU accounting
+    pub fn mosquitto_pid(&self) -> Option<u32> {
+        self.mosquitto.as_ref().map(Child::id)
+    }
+
     /// `kill -9`: no shutdown code runs.
     pub fn kill(&mut self) {
         if let Some(mut process) = self.process.take() {
