@@ -33,12 +33,23 @@ use harness::{Broker, Ledger};
 /// One broker's column of the table.
 struct Column {
     raw_msgs_per_s: f64,
-    echo_per_s: f64,
-    e2e_per_s: f64,
-    messages: count::Counted,
+    echo: Run,
+    e2e: Run,
     latency: load::Latency,
-    /// CPU time per process and thread group during the end-to-end run.
-    e2e_cpu: String,
+}
+
+/// A peak run, what the broker carried during it, and the CPU it took.
+struct Run {
+    peak: load::Peak,
+    messages: count::Counted,
+    /// Per process and thread group, and the seconds of all processes together.
+    cpu: (String, f64),
+}
+
+impl Run {
+    fn cpu_us_per_transfer(&self) -> f64 {
+        self.cpu.1 * 1e6 / self.peak.transfers as f64
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -63,29 +74,40 @@ async fn main() {
 }
 
 async fn column(broker: Broker, payload_bytes: usize) -> Column {
-    let (raw_msgs_per_s, echo_per_s) = {
+    let (raw_msgs_per_s, echo) = {
         let bare = brokers::Bare::start(broker);
         let raw_msgs_per_s = raw::msgs_per_s(&bare, payload_bytes).await;
         eprintln!("{broker:?}: raw {raw_msgs_per_s:.0} msgs/s");
-        let echo_per_s = echo::transfers_per_s(&bare).await;
-        eprintln!("{broker:?}: echo {echo_per_s:.0} transfers/s");
-        (raw_msgs_per_s, echo_per_s)
+        let label = if broker == Broker::Embedded { "bench, echo and broker" } else { "bench and echo" };
+        let mut processes = vec![(label, std::process::id())];
+        processes.extend(bare.pid().map(|pid| ("mosquitto", pid)));
+        let counter = count::Counter::start(bare.connect("operator", "operator").await).await;
+        let watch = cpu::Watch::start(&processes);
+        let peak = echo::transfers(&bare).await;
+        let cpu = watch.finish();
+        let messages = counter.finish(peak.transfers).await;
+        eprintln!("{broker:?}: echo {:.0} transfers/s; {}", peak.per_s, cpu.0);
+        (raw_msgs_per_s, Run { peak, messages, cpu })
     };
     let mut args = vec!["--batch-max".to_string(), "256".to_string()];
     if broker == Broker::Embedded {
         args.extend(["--publish-rate-max".to_string(), "0".to_string()]);
     }
     let ledger = Ledger::start_with(broker, args).await;
-    let counter = count::Counter::start(&ledger).await;
+    let counter = count::Counter::start(ledger.connect_as("operator", "operator").await).await;
     let mut processes = vec![("ledger-service", ledger.pid()), ("bench clients", std::process::id())];
     processes.extend(ledger.mosquitto_pid().map(|pid| ("mosquitto", pid)));
     let watch = cpu::Watch::start(&processes);
-    let e2e = load::pipelined(|account| ledger.options(account, "demo")).await;
-    let e2e_cpu = watch.finish();
-    let messages = counter.finish(e2e.transfers).await;
-    eprintln!("{broker:?}: end to end {:.0} transfers/s, {} messages per transfer", e2e.per_s, messages.per_transfer());
-    let latency = load::open_loop(&ledger, e2e.per_s / 2.0).await;
-    Column { raw_msgs_per_s, echo_per_s, e2e_per_s: e2e.per_s, messages, latency, e2e_cpu }
+    let peak = load::pipelined(|account| ledger.options(account, "demo")).await;
+    let cpu = watch.finish();
+    let messages = counter.finish(peak.transfers).await;
+    eprintln!(
+        "{broker:?}: end to end {:.0} transfers/s, {} messages per transfer",
+        peak.per_s,
+        messages.per_transfer()
+    );
+    let latency = load::open_loop(&ledger, peak.per_s / 2.0).await;
+    Column { raw_msgs_per_s, echo, e2e: Run { peak, messages, cpu }, latency }
 }
 
 fn print_table(columns: &[Column; 2], engine_per_s: f64, payload_bytes: usize) {
@@ -97,13 +119,18 @@ fn print_table(columns: &[Column; 2], engine_per_s: f64, payload_bytes: usize) {
     println!("| | embedded (rmqtt) | Mosquitto |");
     println!("|---|---:|---:|");
     row(&format!("raw broker, QoS 1 publish → subscribe, msgs/s ({payload_bytes} B)"), &|c| rate(c.raw_msgs_per_s));
-    row("echo ledger, transfers/s (no store)", &|c| rate(c.echo_per_s));
-    row("end to end, transfers/s (ledger-service)", &|c| rate(c.e2e_per_s));
+    row("echo ledger, transfers/s (no store)", &|c| rate(c.echo.peak.per_s));
+    row("end to end, transfers/s (ledger-service)", &|c| rate(c.e2e.peak.per_s));
     row("engine alone, transfers/s (SQLite, fsync, batches of 256)", &|_| rate(engine_per_s));
-    row("end to end ÷ echo ledger", &|c| format!("{:.2}", c.e2e_per_s / c.echo_per_s));
-    row("end to end ÷ raw broker msgs", &|c| format!("{:.2}", c.e2e_per_s / c.raw_msgs_per_s));
-    row("messages per transfer, counted at a `bank/#` subscriber", &|c| c.messages.per_transfer());
+    row("end to end ÷ echo ledger", &|c| format!("{:.2}", c.e2e.peak.per_s / c.echo.peak.per_s));
+    row("end to end ÷ raw broker msgs", &|c| format!("{:.2}", c.e2e.peak.per_s / c.raw_msgs_per_s));
+    row("messages per transfer, end to end (counted at a `bank/#` subscriber)", &|c| c.e2e.messages.per_transfer());
+    row("messages per transfer, echo ledger", &|c| c.echo.messages.per_transfer());
     row("latency at 50 % load, request → payee's balanceUpdate: rate/s", &|c| rate(c.latency.rate_per_s));
     row("… p50 / p99 / max ms", &|c| c.latency.summary());
-    row("CPU seconds during the end-to-end run", &|c| c.e2e_cpu.clone());
+    row("CPU µs per transfer, all processes: echo / end to end", &|c| {
+        format!("{:.0} / {:.0}", c.echo.cpu_us_per_transfer(), c.e2e.cpu_us_per_transfer())
+    });
+    row("CPU seconds during the echo run", &|c| c.echo.cpu.0.clone());
+    row("CPU seconds during the end-to-end run", &|c| c.e2e.cpu.0.clone());
 }

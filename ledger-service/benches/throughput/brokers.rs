@@ -63,6 +63,14 @@ impl Bare {
         Bare { port, ledger_password: password, running: Running::Embedded { stop: Some(stop), thread: Some(thread) } }
     }
 
+    /// The broker's own process, when it has one.
+    pub fn pid(&self) -> Option<u32> {
+        match &self.running {
+            Running::Embedded { .. } => None,
+            Running::Mosquitto { process, .. } => Some(process.id()),
+        }
+    }
+
     pub fn options(&self, user: &str, password: &str) -> MqttOptions {
         let mut options =
             MqttOptions::new(format!("bench-{user}-{}", uuid::Uuid::new_v4().simple()), "127.0.0.1", self.port);

@@ -2,12 +2,13 @@
 //! receives one copy of every message anyone published under `bank/` (requests, results,
 //! balance updates, the feed), so its count is the broker's, the same way on both brokers.
 //! (Mosquitto's `$SYS` counters would do for Mosquitto only, and the operator may not read
-//! them.) The subscriber itself costs the broker one extra delivery per message.
+//! them.) The subscriber costs the broker one extra delivery per message, so it counts
+//! during the echo run too.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::harness::{Client, Ledger};
+use crate::harness::Client;
 
 /// No message for this long means the broker has delivered everything.
 const QUIET: Duration = Duration::from_millis(500);
@@ -22,9 +23,8 @@ pub struct Counted {
 }
 
 impl Counter {
-    /// Subscribes and skips the retained messages replayed on subscribe.
-    pub async fn start(ledger: &Ledger) -> Counter {
-        let operator = ledger.connect_as("operator", "operator").await;
+    /// Subscribes `operator` and skips the retained messages replayed on subscribe.
+    pub async fn start(operator: Client) -> Counter {
         operator.subscribe("bank/#").await;
         while operator.next(QUIET).await.is_some() {}
         Counter { operator }

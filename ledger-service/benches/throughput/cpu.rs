@@ -19,12 +19,15 @@ impl Watch {
         Watch { processes, started: Instant::now() }
     }
 
-    /// "label: group s, …" for every process, over the wall time since `start`.
-    pub fn finish(self) -> String {
+    /// "label: group s, …" for every process, over the wall time since `start`, and the
+    /// CPU seconds of all of them together.
+    pub fn finish(self) -> (String, f64) {
         let wall_s = self.started.elapsed().as_secs_f64();
         let mut parts = Vec::new();
+        let mut total_ticks = 0;
         for (label, pid, before) in self.processes {
             let after = ticks(pid);
+            total_ticks += after.values().sum::<u64>() - before.values().sum::<u64>();
             let used: Vec<String> = after
                 .iter()
                 .map(|(group, ticks)| (group, ticks - before.get(group).copied().unwrap_or(0)))
@@ -33,7 +36,8 @@ impl Watch {
                 .collect();
             parts.push(format!("{label}: {}", used.join(", ")));
         }
-        format!("{} in {wall_s:.2} s wall (2 cores: {:.2} CPU-s)", parts.join("; "), 2.0 * wall_s)
+        let summary = format!("{} in {wall_s:.2} s wall (2 cores: {:.2} CPU-s)", parts.join("; "), 2.0 * wall_s);
+        (summary, total_ticks as f64 / TICKS_PER_S)
     }
 }
 

@@ -22,9 +22,9 @@ const REQUESTS_QUEUED_MAX: usize = 4096;
 /// The ledger's pace for the operator's feed.
 const FEED_INTERVAL: Duration = Duration::from_millis(250);
 
-pub async fn transfers_per_s(broker: &Bare) -> f64 {
+pub async fn transfers(broker: &Bare) -> load::Peak {
     let mut options = broker.options("ledger", &broker.ledger_password);
-    // Acknowledged after the answers, as the ledger does: the broker's in-flight window paces it.
+    // Acknowledged by hand, as the ledger does: the broker's in-flight window paces it.
     options.set_manual_acks(true).set_clean_session(true);
     let (client, mut eventloop) = bank_mqtt::client::client(options, 1024);
     let (requests_tx, requests) = mpsc::channel::<Publish>(REQUESTS_QUEUED_MAX);
@@ -48,7 +48,7 @@ pub async fn transfers_per_s(broker: &Bare) -> f64 {
     let peak = load::pipelined(|account| broker.options(account, "demo")).await;
     pump.abort();
     worker.abort();
-    peak.per_s
+    peak
 }
 
 async fn answer(client: AsyncClient, mut requests: mpsc::Receiver<Publish>) {
@@ -77,7 +77,11 @@ async fn answer(client: AsyncClient, mut requests: mpsc::Receiver<Publish>) {
                 TransferResult::Accepted { id, balance: Amount::from_cents(99_999), version: versions[&payer] };
             results.push((payer, result));
         }
-        // As the ledger: one update per changed account per batch, then the paced feed, then results.
+        // As the ledger: acknowledge the batch (the ledger does once it is committed), then
+        // one update per changed account, the paced feed, and the results.
+        for publish in batch.drain(..) {
+            client.ack(&publish).await.unwrap();
+        }
         for (account, entries) in changes {
             for chunk in entries.chunks(BalanceUpdate::ENTRIES_MAX) {
                 let payload = serde_json::to_vec(&BalanceUpdate::coalesced(account, chunk.to_vec())).unwrap();
@@ -92,9 +96,6 @@ async fn answer(client: AsyncClient, mut requests: mpsc::Receiver<Publish>) {
         for (payer, result) in &results {
             let payload = serde_json::to_vec(result).unwrap();
             client.publish(Topic::TransferResult(*payer).to_string(), QoS::AtLeastOnce, false, payload).await.unwrap();
-        }
-        for publish in batch.drain(..) {
-            client.ack(&publish).await.unwrap();
         }
     }
 }
