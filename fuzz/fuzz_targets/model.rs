@@ -138,8 +138,7 @@ struct Ledger {
 
 impl Ledger {
     fn new(me: AccountId) -> Ledger {
-        let retained =
-            BalanceUpdate { account: me, balance: Amount::from_cents(OPENING_CENTS), version: 0, entry: None };
+        let retained = BalanceUpdate::snapshot(me, Amount::from_cents(OPENING_CENTS), 0);
         let mut ledger = Ledger {
             me,
             balance: OPENING_CENTS,
@@ -170,9 +169,10 @@ impl Ledger {
         let version = self.entries.len() as u64 + 1;
         let entry = Entry { id, direction, counterparty, amount: Amount::from_cents(cents), memo, at: self.at() };
         let balance = Amount::from_cents(self.balance);
-        self.entries.push(HistoryEntry { version, balance, entry: entry.clone() });
+        let row = HistoryEntry { version, balance, entry };
+        self.entries.push(row.clone());
         self.versions.insert(id.to_string(), version);
-        self.publish_balance(BalanceUpdate { account: self.me, balance, version, entry: Some(entry) });
+        self.publish_balance(BalanceUpdate::coalesced(self.me, vec![row]));
     }
 
     fn incoming(&mut self, from: u8, cents: u16) {
@@ -430,11 +430,14 @@ impl Harness {
                     memo: None,
                     at: Timestamp::parse("2026-11-24T23:15:55.123Z").unwrap(),
                 });
+                // Format 1, as older ledgers send: devices still read it.
                 let update = BalanceUpdate {
+                    format: 1,
                     account: me,
                     balance: Amount::from_cents(i64::from(*cents)),
                     version: *version,
                     entry,
+                    entries: vec![],
                 };
                 self.deliver(Topic::BalanceUpdate(me).to_string(), serde_json::to_vec(&update).unwrap());
             }

@@ -1,117 +1,136 @@
-//! Throughput and latency of the real service: a ledger-service process with its
-//! embedded broker and SQLite file, driven over MQTT by real clients on loopback.
+//! The ledger's throughput measured against the broker's own limit, side by side for the
+//! embedded broker and Mosquitto, in one run, on loopback:
 //!
 //!     cargo bench -p ledger-service --bench throughput
 //!
-//! Prints numbers; asserts nothing about speed.
+//! Rows: the raw broker (QoS 1 publish → subscribe, same-size payloads), an "echo ledger"
+//! (a client that answers each request with the messages the ledger sends, no store), the
+//! real ledger end to end, the engine alone on SQLite, latency at half the peak, and the
+//! messages per transfer the broker carried. Prints one Markdown table; asserts nothing
+//! about speed. Every run is bounded in messages and in time.
 
 #[allow(dead_code)] // the bench uses only part of the test harness
 #[path = "../tests/contract/harness.rs"]
 mod harness;
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+#[path = "throughput/brokers.rs"]
+mod brokers;
+#[path = "throughput/count.rs"]
+mod count;
+#[path = "throughput/cpu.rs"]
+mod cpu;
+#[path = "throughput/echo.rs"]
+mod echo;
+#[path = "throughput/engine.rs"]
+mod engine;
+#[path = "throughput/load.rs"]
+mod load;
+#[path = "throughput/raw.rs"]
+mod raw;
 
 use harness::{Broker, Ledger};
-use serde_json::json;
-use uuid::Uuid;
 
-const PAYERS: [&str; 4] = ["00001", "00002", "00003", "00004"];
-const TRANSFERS_PER_PAYER: usize = 500;
-const LIVE_UPDATE_SAMPLES: usize = 50;
+/// One broker's column of the table.
+struct Column {
+    raw_msgs_per_s: f64,
+    echo: Run,
+    e2e: Run,
+    latency: load::Latency,
+}
+
+/// A peak run, what the broker carried during it, and the CPU it took.
+struct Run {
+    peak: load::Peak,
+    messages: count::Counted,
+    /// Per process and thread group, and the seconds of all processes together.
+    cpu: (String, f64),
+}
+
+impl Run {
+    fn cpu_us_per_transfer(&self) -> f64 {
+        self.cpu.1 * 1e6 / self.peak.transfers as f64
+    }
+}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let payload_bytes = raw::payload_bytes();
     println!(
-        "ledger-service benchmark: {} payers x {TRANSFERS_PER_PAYER} pipelined transfers, QoS 1, loopback",
-        PAYERS.len()
+        "ledger-service side by side: {} payers x {} pipelined transfers, raw {} x {} messages of {payload_bytes} B, QoS 1, loopback",
+        load::PAYERS.len(),
+        load::TRANSFERS_PER_PAYER,
+        raw::PAIRS,
+        raw::MESSAGES_PER_PAIR,
     );
-    println!("{:<28} {:>12} {:>10} {:>10} {:>10}", "batch_max", "transfers/s", "p50 ms", "p99 ms", "max ms");
-    for batch_max in [1, 256] {
-        let ledger = Ledger::start_with(Broker::Embedded, vec!["--batch-max".into(), batch_max.to_string()]).await;
-        let (rate, latencies) = pipelined_transfers(&ledger).await;
-        let label = if batch_max == 1 {
-            "1 (one fsync per transfer)".to_string()
-        } else {
-            format!("{batch_max} (group commit)")
-        };
-        println!(
-            "{label:<28} {rate:>12.0} {:>10.2} {:>10.2} {:>10.2}",
-            ms(&latencies, 0.50),
-            ms(&latencies, 0.99),
-            ms(&latencies, 1.0)
-        );
+    let engine_per_s = engine::transfers_per_s();
+    eprintln!("engine alone: {engine_per_s:.0} transfers/s");
+    if std::env::var_os("THROUGHPUT_ENGINE_ONLY").is_some() {
+        return; // for profiling the engine alone, e.g. under valgrind --tool=callgrind
     }
-    let ledger = Ledger::start(Broker::Embedded).await;
-    let live = live_update_latency(&ledger).await;
-    println!(
-        "send -> payee's balanceUpdate, one at a time ({LIVE_UPDATE_SAMPLES} samples): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        ms(&live, 0.50),
-        ms(&live, 0.99),
-        ms(&live, 1.0)
-    );
+    let embedded = column(Broker::Embedded, payload_bytes).await;
+    let mosquitto = column(Broker::Mosquitto, payload_bytes).await;
+    print_table(&[embedded, mosquitto], engine_per_s, payload_bytes);
 }
 
-/// Every payer publishes all its requests without waiting, then collects the results.
-async fn pipelined_transfers(ledger: &Ledger) -> (f64, Vec<Duration>) {
-    let mut payers = Vec::new();
-    for payer in PAYERS {
-        let client = ledger.connect(payer).await;
-        client.subscribe(&format!("bank/transfer/result/{payer}")).await;
-        payers.push((payer, client));
+async fn column(broker: Broker, payload_bytes: usize) -> Column {
+    let (raw_msgs_per_s, echo) = {
+        let bare = brokers::Bare::start(broker);
+        let raw_msgs_per_s = raw::msgs_per_s(&bare, payload_bytes).await;
+        eprintln!("{broker:?}: raw {raw_msgs_per_s:.0} msgs/s");
+        let label = if broker == Broker::Embedded { "bench, echo and broker" } else { "bench and echo" };
+        let mut processes = vec![(label, std::process::id())];
+        processes.extend(bare.pid().map(|pid| ("mosquitto", pid)));
+        let counter = count::Counter::start(bare.connect("operator", "operator").await).await;
+        let watch = cpu::Watch::start(&processes);
+        let peak = echo::transfers(&bare).await;
+        let cpu = watch.finish();
+        let messages = counter.finish(peak.transfers).await;
+        eprintln!("{broker:?}: echo {:.0} transfers/s; {}", peak.per_s, cpu.0);
+        (raw_msgs_per_s, Run { peak, messages, cpu })
+    };
+    let mut args = vec!["--batch-max".to_string(), "256".to_string()];
+    if broker == Broker::Embedded {
+        args.extend(["--publish-rate-max".to_string(), "0".to_string()]);
     }
-    let started = Instant::now();
-    let runs = payers.into_iter().map(|(payer, client)| {
-        tokio::spawn(async move {
-            let mut sent = HashMap::new();
-            for _ in 0..TRANSFERS_PER_PAYER {
-                let id = Uuid::now_v7();
-                sent.insert(id.to_string(), Instant::now());
-                let request = json!({"id": id, "to": "00005", "amount": "0.01"}).to_string();
-                client.publish(&format!("bank/transfer/request/{payer}"), request).await;
-            }
-            let mut latencies = Vec::new();
-            while latencies.len() < TRANSFERS_PER_PAYER {
-                let publish = client.next(Duration::from_secs(60)).await.expect("every result arrives");
-                let result: serde_json::Value = serde_json::from_slice(&publish.payload).unwrap();
-                assert_eq!(result["status"], "accepted", "{result}");
-                latencies.push(sent[result["id"].as_str().unwrap()].elapsed());
-            }
-            latencies
-        })
+    let ledger = Ledger::start_with(broker, args).await;
+    let counter = count::Counter::start(ledger.connect_as("operator", "operator").await).await;
+    let mut processes = vec![("ledger-service", ledger.pid()), ("bench clients", std::process::id())];
+    processes.extend(ledger.mosquitto_pid().map(|pid| ("mosquitto", pid)));
+    let watch = cpu::Watch::start(&processes);
+    let peak = load::pipelined(|account| ledger.options(account, "demo")).await;
+    let cpu = watch.finish();
+    let messages = counter.finish(peak.transfers).await;
+    eprintln!(
+        "{broker:?}: end to end {:.0} transfers/s, {} messages per transfer",
+        peak.per_s,
+        messages.per_transfer()
+    );
+    let latency = load::open_loop(&ledger, peak.per_s / 2.0).await;
+    Column { raw_msgs_per_s, echo, e2e: Run { peak, messages, cpu }, latency }
+}
+
+fn print_table(columns: &[Column; 2], engine_per_s: f64, payload_bytes: usize) {
+    let row = |what: &str, cell: &dyn Fn(&Column) -> String| {
+        println!("| {what} | {} | {} |", cell(&columns[0]), cell(&columns[1]));
+    };
+    let rate = |value: f64| format!("{value:.0}");
+    println!();
+    println!("| | embedded (rmqtt) | Mosquitto |");
+    println!("|---|---:|---:|");
+    row(&format!("raw broker, QoS 1 publish → subscribe, msgs/s ({payload_bytes} B)"), &|c| rate(c.raw_msgs_per_s));
+    row("echo ledger, transfers/s (no store)", &|c| rate(c.echo.peak.per_s));
+    row("end to end, transfers/s (ledger-service)", &|c| rate(c.e2e.peak.per_s));
+    row("engine alone, transfers/s (SQLite, fsync, batches of 256)", &|_| rate(engine_per_s));
+    row("end to end ÷ echo ledger", &|c| format!("{:.2}", c.e2e.peak.per_s / c.echo.peak.per_s));
+    row("end to end ÷ raw broker msgs", &|c| format!("{:.2}", c.e2e.peak.per_s / c.raw_msgs_per_s));
+    row("messages per transfer, end to end (counted at a `bank/#` subscriber)", &|c| c.e2e.messages.per_transfer());
+    row("messages per transfer, echo ledger", &|c| c.echo.messages.per_transfer());
+    row("latency at 50 % load, request → payee's balanceUpdate: rate/s", &|c| rate(c.latency.rate_per_s));
+    row("… p50 / p99 / max ms", &|c| c.latency.summary());
+    row("CPU µs per transfer, all processes: echo / end to end", &|c| {
+        format!("{:.0} / {:.0}", c.echo.cpu_us_per_transfer(), c.e2e.cpu_us_per_transfer())
     });
-    let mut latencies = Vec::new();
-    for run in runs.collect::<Vec<_>>() {
-        latencies.extend(run.await.unwrap());
-    }
-    let rate = latencies.len() as f64 / started.elapsed().as_secs_f64();
-    (rate, latencies)
-}
-
-/// What a person watching the payee's phone sees: publish to arrival of the retained update.
-async fn live_update_latency(ledger: &Ledger) -> Vec<Duration> {
-    let payer = ledger.connect("00001").await;
-    let payee = ledger.connect("00002").await;
-    payee.subscribe("bank/balanceUpdate/00002").await;
-    payee.next(Duration::from_secs(10)).await.expect("retained snapshot");
-    let mut latencies = Vec::new();
-    for version in 1..=LIVE_UPDATE_SAMPLES {
-        let started = Instant::now();
-        payer
-            .publish(
-                "bank/transfer/request/00001",
-                json!({"id": Uuid::now_v7(), "to": "00002", "amount": "1"}).to_string(),
-            )
-            .await;
-        payee.wait_for("bank/balanceUpdate/00002", |update| update["version"] == version).await.expect("update");
-        latencies.push(started.elapsed());
-    }
-    latencies
-}
-
-fn ms(latencies: &[Duration], quantile: f64) -> f64 {
-    let mut sorted = latencies.to_vec();
-    sorted.sort();
-    let index = ((sorted.len() as f64 - 1.0) * quantile).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
+    row("CPU seconds during the echo run", &|c| c.echo.cpu.0.clone());
+    row("CPU seconds during the end-to-end run", &|c| c.e2e.cpu.0.clone());
 }

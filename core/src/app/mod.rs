@@ -14,6 +14,8 @@ mod view;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_batched;
 
 pub use format::{group_thousands, money, signed_money, time as local_time};
 pub use model::{Connection, Effect, Event, Identity, Model, SignIn};

@@ -7,8 +7,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use uuid::Uuid;
 
 use crate::protocol::{
-    AccountId, Amount, BalanceUpdate, Direction, HistoryEntry, HistoryRequest, HistoryResult, Online, Presence, Reason,
-    TokenIssue, TokenResult, TokenRevoke, Topic, TransferResult, is_device_id, topics,
+    AccountId, Amount, BalanceUpdate, Direction, HistoryRequest, HistoryResult, Online, Presence, Reason, TokenIssue,
+    TokenResult, TokenRevoke, Topic, TransferResult, is_device_id, topics,
 };
 
 use super::form::{Form, Limits};
@@ -432,21 +432,25 @@ impl Model {
     }
 
     /// The retained balance is the truth. An older or repeated version changes nothing;
-    /// a jump means updates were missed, so the newest history page is fetched.
+    /// a jump past the changes an update carries means updates were missed, so the newest
+    /// history page is fetched. One update may carry a whole batch's changes, oldest first.
     fn on_balance(&mut self, update: BalanceUpdate) -> Vec<Effect> {
         let known = self.balance.map(|balance| balance.version);
         if known.is_some_and(|known| update.version <= known) {
             return vec![];
         }
         self.balance = Some(Balance { amount: update.balance, version: update.version });
-        let mut effects = vec![];
-        if let Some(entry) = update.entry {
-            effects.extend(self.settle(entry.id, entry.direction));
-            let next = known.is_some_and(|known| update.version == known + 1);
-            if next {
-                self.history.push_live(HistoryEntry { version: update.version, balance: update.balance, entry });
-                return effects;
+        let changes = update.changes();
+        // One save of the outbox covers every transfer the update settles.
+        let settled = changes.iter().filter_map(|change| self.settle(change.entry.id, change.entry.direction)).last();
+        let mut effects: Vec<Effect> = settled.into_iter().collect();
+        let oldest = changes.first().map(|change| change.version);
+        let continues = known.zip(oldest).is_some_and(|(known, oldest)| oldest <= known.saturating_add(1));
+        if continues {
+            for change in changes.into_iter().filter(|change| known.is_some_and(|known| change.version > known)) {
+                self.history.push_live(change);
             }
+            return effects;
         }
         effects.extend(self.history.request_newest(update.version).map(|request| self.history_effect(&request)));
         effects

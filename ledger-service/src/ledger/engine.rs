@@ -2,7 +2,7 @@
 //! messages to publish out. It reads through [`LedgerRead`] and writes nothing itself,
 //! so the caller commits the [`Batch`] durably before anyone sees a result.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use bank_protocol::{
     AccountId, Amount, BadRequest, BalanceUpdate, Direction, Entry, HistoryEntry, Reason, Timestamp, TransferRequest,
@@ -29,7 +29,9 @@ pub struct Applied {
     pub batch: Batch,
     /// One result per submission, for `bank/transfer/result/{payer}`.
     pub results: Vec<(AccountId, TransferResult)>,
-    /// Every new account version, oldest first, for `bank/balanceUpdate/{account}`.
+    /// For `bank/balanceUpdate/{account}`: one per changed account, by account, carrying
+    /// every new version oldest first (several when an account changed more than
+    /// [`BalanceUpdate::ENTRIES_MAX`] times).
     pub updates: Vec<BalanceUpdate>,
 }
 
@@ -121,14 +123,8 @@ impl<S: LedgerRead> Pending<'_, S> {
             memo: request.memo.clone(),
             at: self.at,
         };
-        let row = HistoryEntry { version: next.version, balance, entry: entry.clone() };
+        let row = HistoryEntry { version: next.version, balance, entry };
         self.applied.batch.journal.push(JournalLine { account: account.id, row });
-        self.applied.updates.push(BalanceUpdate {
-            account: account.id,
-            balance,
-            version: next.version,
-            entry: Some(entry),
-        });
         self.accounts.get_mut(&account.id).expect("posted accounts were read first").state = next;
         next
     }
@@ -162,8 +158,24 @@ impl<S: LedgerRead> Pending<'_, S> {
         }
         assert_eq!(delta_cents, 0, "a batch must conserve the total of all balances");
         self.applied.batch.accounts.sort_by_key(|change| change.state.id);
+        self.applied.updates = coalesce(&self.applied.batch.journal);
         self.applied
     }
+}
+
+/// The journal's lines as balance updates: per account, in the order they were posted.
+fn coalesce(journal: &[JournalLine]) -> Vec<BalanceUpdate> {
+    let mut by_account: BTreeMap<AccountId, Vec<HistoryEntry>> = BTreeMap::new();
+    for line in journal {
+        by_account.entry(line.account).or_default().push(line.row.clone());
+    }
+    let mut updates = Vec::with_capacity(by_account.len());
+    for (account, entries) in by_account {
+        for chunk in entries.chunks(BalanceUpdate::ENTRIES_MAX) {
+            updates.push(BalanceUpdate::coalesced(account, chunk.to_vec()));
+        }
+    }
+    updates
 }
 
 /// The answer to a retry: the stored result if the content matches, `id_conflict` if not.

@@ -21,6 +21,9 @@ const RETRY_DELAY_MIN: Duration = Duration::from_millis(250);
 const RETRY_DELAY_MAX: Duration = Duration::from_secs(10);
 /// Far above any broker's in-flight window, so QoS 1 requests never find it full.
 pub const REQUESTS_QUEUED_MAX: usize = 4096;
+/// The ledger's QoS 1 publishes awaiting the broker's PUBACK. rumqttc's default of 100 made
+/// a batch's answers wait for round trips; the brokers take a whole batch's answers at once.
+const PUBLISHES_IN_FLIGHT_MAX: u16 = 1024;
 /// The worker's publishes and acks waiting for the event loop.
 const CLIENT_REQUESTS_QUEUED_MAX: usize = 1024;
 
@@ -75,6 +78,7 @@ impl Endpoint {
             .set_clean_session(false)
             .set_manual_acks(true)
             .set_keep_alive(Duration::from_secs(20))
+            .set_inflight(PUBLISHES_IN_FLIGHT_MAX)
             .set_last_will(LastWill::new(topics::LEDGER_STATUS, Online::json(false), QoS::AtLeastOnce, true));
         Ok(bank_mqtt::client::client(options, CLIENT_REQUESTS_QUEUED_MAX))
     }

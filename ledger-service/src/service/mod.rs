@@ -3,6 +3,7 @@
 
 mod connection;
 mod feed;
+mod publisher;
 mod store_thread;
 mod tokens;
 mod web;

@@ -1,19 +1,18 @@
 //! The group-commit loop. Requests that arrive together are applied and committed in
-//! one SQLite transaction; only then are results and balances published and the
-//! requests acknowledged, so nothing anyone sees can be lost by a crash.
-
-use std::time::Instant;
+//! one SQLite transaction; only then are they acknowledged and handed to the publisher
+//! for their results and balances, so nothing anyone sees can be lost by a crash. The
+//! worker commits the next batch while the publisher works.
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use bank_protocol::{
-    AccountId, BalanceUpdate, HistoryResult, Online, Timestamp, TokenResult, Topic, parse_history_request, topics,
-};
+use bank_protocol::{AccountId, HistoryResult, Timestamp, TokenResult, Topic, parse_history_request, topics};
 use rumqttc::{AsyncClient, Publish, QoS};
 use tokio::sync::{mpsc, watch};
 
 use super::ServiceError;
 use super::feed::Feed;
+use super::publisher::{OUTGOING_QUEUED_MAX, Outgoing, Publisher};
 use super::store_thread::StoreThread;
 use super::tokens::{self, TokenAction, TokenRequest};
 use crate::ledger::engine::{self, Applied, Submission};
@@ -41,16 +40,50 @@ struct Requests {
 }
 
 /// Everything a batch produced, ready to publish.
-struct Committed {
-    applied: Applied,
-    pages: Vec<(AccountId, HistoryResult)>,
+pub struct Committed {
+    pub applied: Applied,
+    pub pages: Vec<(AccountId, HistoryResult)>,
     /// The account and device each answer goes to.
-    token_results: Vec<(AccountId, String, TokenResult)>,
+    pub token_results: Vec<(AccountId, String, TokenResult)>,
 }
 
 impl Worker {
-    /// Runs until `shutdown` fires or the connection stops; the batch in hand is always finished.
-    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> Result<(), ServiceError> {
+    /// Runs until `shutdown` fires or the connection stops; the batch in hand is always
+    /// finished, and the publisher publishes every committed batch before this returns.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) -> Result<(), ServiceError> {
+        let (outgoing_tx, outgoing) = mpsc::channel(OUTGOING_QUEUED_MAX);
+        let publisher = Publisher { client: self.client.clone(), feed: self.feed, outgoing };
+        let publisher = tokio::spawn(publisher.run());
+        let looped = Loop {
+            client: self.client,
+            store: self.store,
+            requests: self.requests,
+            connections: self.connections,
+            batch_max: self.batch_max,
+            tokens: self.tokens,
+            outgoing: outgoing_tx,
+        }
+        .run(shutdown)
+        .await;
+        // The sender is dropped: the publisher finishes what it holds and stops.
+        let published = publisher.await.map_err(|error| ServiceError::TaskFailed(error.to_string()))?;
+        published.and(looped)
+    }
+}
+
+/// The worker's state while it runs; the feed has moved to the publisher.
+struct Loop {
+    client: AsyncClient,
+    store: StoreThread,
+    requests: mpsc::Receiver<Publish>,
+    connections: watch::Receiver<u64>,
+    batch_max: usize,
+    tokens: Option<Arc<TokenStore>>,
+    outgoing: mpsc::Sender<Outgoing>,
+}
+
+impl Loop {
+    async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> Result<(), ServiceError> {
         let mut publishes = Vec::with_capacity(self.batch_max);
         loop {
             tokio::select! {
@@ -64,15 +97,15 @@ impl Worker {
                     if received == 0 {
                         return Ok(());
                     }
-                    self.process(&publishes).await?;
-                    publishes.clear();
+                    let batch = std::mem::replace(&mut publishes, Vec::with_capacity(self.batch_max));
+                    self.process(batch).await?;
                 }
             }
         }
     }
 
-    /// After every (re)connect: subscribe, say the ledger is online, and republish every
-    /// balance, since a restarted broker may have lost its retained messages.
+    /// After every (re)connect: subscribe, and have the publisher republish every balance
+    /// (a restarted broker may have lost its retained messages) and say the ledger is online.
     async fn announce(&mut self) -> Result<(), ServiceError> {
         let mut filters = vec![topics::TRANSFER_REQUEST_ALL, topics::HISTORY_REQUEST_ALL];
         if self.tokens.is_some() {
@@ -80,29 +113,28 @@ impl Worker {
         }
         let filters = filters.into_iter().map(|filter| rumqttc::SubscribeFilter::new(filter.into(), QoS::AtLeastOnce));
         self.client.subscribe_many(filters).await?;
-        self.client.publish(topics::LEDGER_STATUS, QoS::AtLeastOnce, true, Online::json(true)).await?;
+        // Read after every earlier commit, and queued behind their publishes, so no older
+        // balance can overwrite these.
         let accounts = self.store.run(|store| store.accounts()).await??;
-        for account in &accounts {
-            let snapshot =
-                BalanceUpdate { account: account.id, balance: account.balance, version: account.version, entry: None };
-            publish_update(&self.client, &snapshot).await?;
+        self.hand_over(Outgoing::Snapshots(accounts)).await
+    }
+
+    async fn process(&mut self, publishes: Vec<Publish>) -> Result<(), ServiceError> {
+        let started = Instant::now();
+        let committed = self.commit(sort_requests(&publishes)).await?;
+        let (requests, commit_us) = (publishes.len(), started.elapsed().as_micros());
+        // Committed, so durable: the broker may send the next requests while these are answered.
+        for publish in &publishes {
+            self.client.ack(publish).await?;
         }
-        publish_feed(&self.client, &self.feed).await?;
-        tracing::info!(accounts = accounts.len(), "ledger online; balances republished");
+        self.hand_over(Outgoing::Batch(committed)).await?;
+        tracing::debug!(requests, commit_us, total_us = started.elapsed().as_micros(), "batch done");
         Ok(())
     }
 
-    async fn process(&mut self, publishes: &[Publish]) -> Result<(), ServiceError> {
-        let started = Instant::now();
-        let committed = self.commit(sort_requests(publishes)).await?;
-        let commit_us = started.elapsed().as_micros();
-        let feed = self.feed.record(&committed.applied.batch).then_some(&self.feed);
-        publish(&self.client, &committed, feed).await?;
-        for publish in publishes {
-            self.client.ack(publish).await?;
-        }
-        tracing::debug!(requests = publishes.len(), commit_us, total_us = started.elapsed().as_micros(), "batch done");
-        Ok(())
+    async fn hand_over(&self, outgoing: Outgoing) -> Result<(), ServiceError> {
+        // A closed channel means the publisher stopped; `Worker::run` returns its error.
+        self.outgoing.send(outgoing).await.map_err(|_| ServiceError::TaskFailed("the publisher stopped".into()))
     }
 
     /// Applies and commits on the store's thread, then reads history pages from the committed state.
@@ -111,41 +143,6 @@ impl Worker {
         let at = Timestamp::now();
         Ok(self.store.run(move |store| commit_batch(store, tokens.as_deref(), &requests, at)).await??)
     }
-}
-
-/// Balances first, then results: the broker handles one connection's messages in order, so
-/// by the time a payer sees its result, every retained balance it changed is already current.
-async fn publish(client: &AsyncClient, committed: &Committed, feed: Option<&Feed>) -> Result<(), ServiceError> {
-    for update in &committed.applied.updates {
-        publish_update(client, update).await?;
-    }
-    if let Some(feed) = feed {
-        publish_feed(client, feed).await?;
-    }
-    for (payer, result) in &committed.applied.results {
-        let payload = serde_json::to_vec(result).expect("results always serialise");
-        client.publish(Topic::TransferResult(*payer).to_string(), QoS::AtLeastOnce, false, payload).await?;
-    }
-    for (account, page) in &committed.pages {
-        let payload = serde_json::to_vec(page).expect("history pages always serialise");
-        client.publish(Topic::HistoryResult(*account).to_string(), QoS::AtLeastOnce, false, payload).await?;
-    }
-    for (account, device, result) in &committed.token_results {
-        let payload = serde_json::to_vec(result).expect("token results always serialise");
-        client.publish(Topic::TokenResult(*account, device).to_string(), QoS::AtLeastOnce, false, payload).await?;
-    }
-    Ok(())
-}
-
-async fn publish_update(client: &AsyncClient, update: &BalanceUpdate) -> Result<(), ServiceError> {
-    let payload = serde_json::to_vec(update).expect("balance updates always serialise");
-    client.publish(Topic::BalanceUpdate(update.account).to_string(), QoS::AtLeastOnce, true, payload).await?;
-    Ok(())
-}
-
-async fn publish_feed(client: &AsyncClient, feed: &Feed) -> Result<(), ServiceError> {
-    client.publish(topics::TRANSFER_FEED, QoS::AtLeastOnce, true, feed.json()).await?;
-    Ok(())
 }
 
 /// Sorts a batch by kind of request; anything else is acknowledged and dropped.

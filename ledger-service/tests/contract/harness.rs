@@ -95,6 +95,11 @@ impl Ledger {
         self.process.as_ref().expect("ledger is running").id()
     }
 
+    #[allow(dead_code)] // for the throughput bench's CPU accounting
+    pub fn mosquitto_pid(&self) -> Option<u32> {
+        self.mosquitto.as_ref().map(Child::id)
+    }
+
     /// `kill -9`: no shutdown code runs.
     pub fn kill(&mut self) {
         if let Some(mut process) = self.process.take() {
@@ -221,7 +226,7 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Runs Mosquitto with the shipped config and dynamic-security file, moved to a free port and a temp dir.
-fn start_mosquitto(dir: &Path, port: u16) -> Child {
+pub fn start_mosquitto(dir: &Path, port: u16) -> Child {
     let shipped = repo_root().join("deploy/mosquitto");
     let dynsec = dir.join("dynamic-security.json");
     std::fs::copy(shipped.join("dynamic-security.json"), &dynsec).unwrap();

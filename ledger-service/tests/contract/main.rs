@@ -1,6 +1,7 @@
 //! The contract suite: what every device may rely on, checked against the embedded
 //! broker and against Mosquitto with the shipped configuration.
 
+mod batching;
 mod cases;
 mod channels;
 mod harness;
@@ -48,6 +49,7 @@ on_both_brokers!(
     the_transfer_feed_is_for_the_operator_only,
     token_topics_belong_to_their_device,
     the_broker_status_is_for_the_operator_only,
+    a_burst_reaches_the_payee_as_every_version_once_with_the_feed_paced,
 );
 
 /// Only an external broker keeps running while the ledger is down.

@@ -380,7 +380,7 @@ mod tests {
                 let mut history = histories.remove(id).unwrap_or_default();
                 let version = history.len() as u64;
                 history.reverse();
-                let balance = BalanceUpdate { account: *id, balance: *balance, version, entry: None };
+                let balance = BalanceUpdate::snapshot(*id, *balance, version);
                 (*id, AccountFinal { balance, history })
             })
             .collect();

@@ -67,7 +67,7 @@ fn accepted_transfer_posts_two_journal_lines_and_two_updates() {
     let updates: Vec<_> =
         applied.updates.iter().map(|u| (u.account.to_string(), u.balance.to_string(), u.version)).collect();
     assert_eq!(updates, vec![("00001".into(), "995.00".into(), 1), ("00002".into(), "731.14".into(), 1)]);
-    assert_eq!(applied.updates[0].entry.as_ref().unwrap().memo.as_deref(), Some("lunch"));
+    assert_eq!(applied.updates[0].entries[0].entry.memo.as_deref(), Some("lunch"));
 }
 
 #[test]
@@ -144,13 +144,15 @@ fn every_rejection_leaves_balances_alone() {
 }
 
 #[test]
-fn versions_rise_by_one_per_change_within_a_batch() {
+fn versions_rise_by_one_per_change_within_a_batch_in_one_update_per_account() {
     let mut store = demo();
     let batch: Vec<_> = (0..3).map(|_| transfer("00001", Uuid::now_v7(), "00002", "1")).collect();
     let applied = run(&mut store, &batch);
-    let versions: Vec<_> =
-        applied.updates.iter().filter(|u| u.account == account("00002")).map(|u| u.version).collect();
-    assert_eq!(versions, vec![1, 2, 3]);
+    let updates: Vec<_> = applied.updates.iter().filter(|u| u.account == account("00002")).collect();
+    assert_eq!(updates.len(), 1, "one update carries the batch's changes");
+    let versions: Vec<_> = updates[0].changes().iter().map(|change| (change.version, change.balance.cents())).collect();
+    assert_eq!(versions, vec![(1, 72_714), (2, 72_814), (3, 72_914)]);
+    assert_eq!((updates[0].version, updates[0].balance.cents()), (3, 72_914));
     assert_eq!(balance(&store, "00001"), (99_700, 3));
     assert_eq!(applied.batch.accounts.len(), 2, "one final state per account");
 }
@@ -195,4 +197,18 @@ fn random_traffic_conserves_the_total_and_never_overdraws() {
         assert_eq!(store.total_cents(), total);
         assert!(store.accounts().all(|state| state.balance >= Amount::ZERO));
     }
+}
+
+#[test]
+fn an_account_changed_more_than_an_update_holds_gets_consecutive_updates() {
+    let mut store = demo();
+    let count = BalanceUpdate::ENTRIES_MAX + 3;
+    let batch: Vec<_> = (0..count).map(|_| transfer("00001", Uuid::now_v7(), "00002", "0.01")).collect();
+    let applied = run(&mut store, &batch);
+    let payee: Vec<_> = applied.updates.iter().filter(|u| u.account == account("00002")).collect();
+    let spans: Vec<_> =
+        payee.iter().map(|u| (u.changes().first().unwrap().version, u.version, u.changes().len())).collect();
+    let full = BalanceUpdate::ENTRIES_MAX as u64;
+    assert_eq!(spans, vec![(1, full, BalanceUpdate::ENTRIES_MAX), (full + 1, full + 3, 3)]);
+    assert_eq!(applied.updates.len(), 4, "two accounts, two updates each");
 }
