@@ -547,7 +547,7 @@ pub async fn the_transfer_feed_is_for_the_operator_only(broker: Broker) {
     );
 }
 
-pub use crate::channels::the_broker_status_is_for_the_operator_only;
 pub use crate::batching::a_burst_reaches_the_payee_as_every_version_once_with_the_feed_paced;
+pub use crate::channels::the_broker_status_is_for_the_operator_only;
 pub use crate::logins::token_topics_belong_to_their_device;
 pub use crate::web::phones_see_each_others_transfers_live;
