@@ -79,7 +79,11 @@ fn a_batch_that_continues_the_known_version_is_shown_entry_by_entry_without_a_fe
     let view = model.view();
     assert_eq!(view.balance_text, "$13.00");
     let balances: Vec<_> = view.history.iter().map(|row| row.balance_after_text.clone().unwrap()).collect();
-    assert_eq!(balances, ["Balance $13.00", "Balance $12.00", "Balance $11.00", "Balance $10.00"], "newest first, one row per version");
+    assert_eq!(
+        balances,
+        ["Balance $13.00", "Balance $12.00", "Balance $11.00", "Balance $10.00"],
+        "newest first, one row per version"
+    );
 }
 
 #[test]
