@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use arbitrary::Arbitrary;
-use bank_protocol::{AccountId, Amount, Reason, Timestamp, TransferResult, parse_transfer_request};
+use bank_protocol::{AccountId, Amount, BalanceUpdate, Reason, Timestamp, TransferResult, parse_transfer_request};
 use ledger_service::ledger::engine::{Submission, apply};
 use ledger_service::ledger::memory::MemoryStore;
 use libfuzzer_sys::fuzz_target;
@@ -313,13 +313,24 @@ fuzz_target!(|input: Input| {
             assert_eq!(record.at, at());
         }
         assert_eq!(applied.batch.journal.len(), 2 * accepted, "two journal lines per accepted transfer");
-        assert_eq!(applied.updates.len(), 2 * accepted, "two balance updates per accepted transfer");
+        // One update per changed account (more past ENTRIES_MAX changes), carrying every
+        // change of the batch once, so a device sees each version.
         let mut versions = versions_before.clone();
+        let mut changes_of: HashMap<AccountId, (usize, usize)> = HashMap::new();
         for update in &applied.updates {
+            let changes = update.changes();
+            assert!(!changes.is_empty() && changes.len() <= BalanceUpdate::ENTRIES_MAX, "{update:?}");
             let version = versions.get_mut(&update.account).expect("updates only for known accounts");
-            assert_eq!(update.version, *version + 1, "versions of {} go up one at a time", update.account);
+            assert_eq!(changes[0].version, *version + 1, "versions of {} go up one at a time", update.account);
             *version = update.version;
             assert!(update.balance >= Amount::ZERO);
+            let (updates, entries) = changes_of.entry(update.account).or_default();
+            (*updates, *entries) = (*updates + 1, *entries + changes.len());
+        }
+        let entries: usize = changes_of.values().map(|(_, entries)| entries).sum();
+        assert_eq!(entries, 2 * accepted, "two changes per accepted transfer, each in one update");
+        for (account, (updates, entries)) in changes_of {
+            assert_eq!(updates, entries.div_ceil(BalanceUpdate::ENTRIES_MAX), "updates of {account} in one batch");
         }
 
         store.commit(&applied.batch);

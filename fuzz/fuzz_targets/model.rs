@@ -46,12 +46,25 @@ enum Step {
     ConnectionLost(u8),
     LoginRefused,
     LoadMoreHistory,
-    Edit { payee: Payee, amount: Text, memo: String },
-    Submit { payee: Payee, amount: Text, memo: String },
+    Edit {
+        payee: Payee,
+        amount: Text,
+        memo: String,
+    },
+    Submit {
+        payee: Payee,
+        amount: Text,
+        memo: String,
+    },
     OutboxNotSaved,
     // What the ledger does.
-    Incoming { from: u8, cents: u16 },
+    Incoming {
+        from: u8,
+        cents: u16,
+    },
     IncomingBurst(u8),
+    /// Payments the ledger commits in one batch: one update carrying them all (format 2).
+    IncomingBatch(u8),
     ApplyRequest(u8),
     AnswerHistory(u8),
     OtherDeviceHistory(Option<u16>),
@@ -62,12 +75,32 @@ enum Step {
     Lose,
     Redeliver,
     // Messages from elsewhere.
-    Presence { device: String, online: bool, name: Option<String> },
-    Noise { topic: NoiseTopic, payload: Vec<u8> },
+    Presence {
+        device: String,
+        online: bool,
+        name: Option<String>,
+    },
+    Noise {
+        topic: NoiseTopic,
+        payload: Vec<u8>,
+    },
     // Chaos only: well-formed lies on the ledger's topics.
-    ForgedBalance { version: u64, cents: u32, entry: Option<(u8, bool, u32)> },
-    ForgedPage { before: Option<u64>, versions: Vec<u64>, next: Option<u64>, other_account: bool },
-    ForgedResult { accepted: bool, index: u8, version: u64 },
+    ForgedBalance {
+        version: u64,
+        cents: u32,
+        entry: Option<(u8, bool, u32)>,
+    },
+    ForgedPage {
+        before: Option<u64>,
+        versions: Vec<u64>,
+        next: Option<u64>,
+        other_account: bool,
+    },
+    ForgedResult {
+        accepted: bool,
+        index: u8,
+        version: u64,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -165,6 +198,18 @@ impl Ledger {
     }
 
     fn post(&mut self, id: Uuid, direction: Direction, counterparty: AccountId, cents: i64, memo: Option<String>) {
+        let row = self.record(id, direction, counterparty, cents, memo);
+        self.publish_balance(BalanceUpdate::coalesced(self.me, vec![row]));
+    }
+
+    fn record(
+        &mut self,
+        id: Uuid,
+        direction: Direction,
+        counterparty: AccountId,
+        cents: i64,
+        memo: Option<String>,
+    ) -> HistoryEntry {
         self.balance += if direction == Direction::In { cents } else { -cents };
         let version = self.entries.len() as u64 + 1;
         let entry = Entry { id, direction, counterparty, amount: Amount::from_cents(cents), memo, at: self.at() };
@@ -172,7 +217,21 @@ impl Ledger {
         let row = HistoryEntry { version, balance, entry };
         self.entries.push(row.clone());
         self.versions.insert(id.to_string(), version);
-        self.publish_balance(BalanceUpdate::coalesced(self.me, vec![row]));
+        row
+    }
+
+    /// Up to 300 payments, published as the ledger does: at most `ENTRIES_MAX` per update.
+    fn incoming_batch(&mut self, count: u8) {
+        let rows: Vec<HistoryEntry> = (0..u16::from(count) + 45)
+            .map(|i| {
+                self.next_id += 1;
+                let from = account(["00002", "00003", "00004", "00005"][usize::from(i % 4)]);
+                self.record(Uuid::from_u128(self.next_id), Direction::In, from, i64::from(i) + 1, None)
+            })
+            .collect();
+        for updates in rows.chunks(BalanceUpdate::ENTRIES_MAX) {
+            self.publish_balance(BalanceUpdate::coalesced(self.me, updates.to_vec()));
+        }
     }
 
     fn incoming(&mut self, from: u8, cents: u16) {
@@ -293,7 +352,7 @@ impl Harness {
                 }
                 Effect::Subscribe(_) | Effect::StartConnection | Effect::StopConnection => {}
                 // Whatever token the fuzzed "ledger" sent; the model keeps it as it is.
-                Effect::SaveToken(_) | Effect::ForgetToken => {}
+                Effect::SaveToken(_) | Effect::ForgetToken | Effect::RememberLogin => {}
             }
         }
     }
@@ -347,6 +406,7 @@ impl Harness {
             }
             Step::OutboxNotSaved => self.fail_next_save = true,
             Step::Incoming { from, cents } => self.ledger.incoming(*from, *cents),
+            Step::IncomingBatch(count) => self.ledger.incoming_batch(*count),
             Step::IncomingBurst(count) => {
                 for i in 0..u16::from(*count % 64) * 4 {
                     self.ledger.incoming(i as u8, i);
